@@ -1,0 +1,3 @@
+from storyreel.cli.app import main
+
+main()

@@ -1,0 +1,67 @@
+"""What a provider is asked to make (``TakeSpec``) and what it reports back."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from storyreel.model.shot import Shot
+
+
+class Lane(StrEnum):
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+class TakeSpec(BaseModel):
+    """Provider-neutral request. Vendor field names never appear here; adapters translate."""
+
+    schema_: str = Field(default="TakeSpec.1", alias="schema")
+    lane: Lane = Lane.VIDEO
+    prompt: str
+    seed: int
+    frames: int
+    fps: int
+    width: int
+    height: int
+    shot: Shot | None = None  # previz draws from the shot itself
+    palette: list[str] = Field(default_factory=list)
+    character_colors: dict[str, str] = Field(default_factory=dict)
+    model: str | None = None
+
+    model_config = {"populate_by_name": True}
+
+
+class JobState(StrEnum):
+    PLANNED = "planned"
+    RESERVED = "reserved"
+    SUBMITTING = "submitting"
+    SUBMITTED = "submitted"
+    RUNNING = "running"
+    DOWNLOADING = "downloading"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    RECONCILE = "reconcile"
+
+
+TERMINAL_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELED, JobState.RECONCILE})
+
+# The lifecycle of DESIGN §4: the only moves the engine may persist.
+TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.PLANNED: frozenset({JobState.RESERVED, JobState.CANCELED, JobState.FAILED}),
+    JobState.RESERVED: frozenset({JobState.SUBMITTING, JobState.CANCELED, JobState.FAILED}),
+    JobState.SUBMITTING: frozenset({JobState.SUBMITTED, JobState.FAILED, JobState.RECONCILE}),
+    JobState.SUBMITTED: frozenset({JobState.RUNNING, JobState.DOWNLOADING, JobState.FAILED, JobState.CANCELED}),
+    JobState.RUNNING: frozenset({JobState.DOWNLOADING, JobState.FAILED, JobState.CANCELED}),
+    JobState.DOWNLOADING: frozenset({JobState.DONE, JobState.FAILED}),
+    JobState.DONE: frozenset(),
+    JobState.FAILED: frozenset(),
+    JobState.CANCELED: frozenset(),
+    JobState.RECONCILE: frozenset({JobState.SUBMITTED, JobState.FAILED}),
+}
+
+
+def can_move(src: JobState, dst: JobState) -> bool:
+    return dst in TRANSITIONS[src]
