@@ -1,0 +1,274 @@
+"""``storyreel`` commands. Each parses its options, calls one service and shows the result.
+
+Services and heavy libraries (SQLAlchemy, PyAV, Pillow) are imported inside the commands so ``storyreel --help``
+starts fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from storyreel.cli.i18n import set_lang, t
+
+app = typer.Typer(
+    name="storyreel",
+    help="storyreel — script → shots → takes → rough cut, for films made with generative video. "
+    "剧本 → 分镜 → 抽卡 → 初剪。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+shots_app = typer.Typer(help="Show, export or import the shot list. 查看、导出、导入分镜表。", invoke_without_command=True)
+app.add_typer(shots_app, name="shots")
+
+_state: dict[str, object] = {"film": Path("."), "debug": False}
+
+
+def _console():
+    from rich.console import Console
+
+    from storyreel.cli.render import THEME
+
+    return Console(theme=THEME, highlight=False)
+
+
+def _film():
+    from storyreel.services.film import open_film
+
+    return open_film(_state["film"])  # type: ignore[arg-type]
+
+
+@app.callback()
+def _root(
+    film: Annotated[Path, typer.Option("--film", "-C", help="Film folder (default: current). 影片文件夹。")] = Path("."),
+    lang: Annotated[str | None, typer.Option("--lang", help="en or zh (default: from the locale). 界面语言。")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks. 显示完整错误堆栈。")] = False,
+) -> None:
+    _state["film"] = film
+    _state["debug"] = debug
+    if lang:
+        if lang not in ("en", "zh"):
+            raise typer.BadParameter("use 'en' or 'zh'", param_hint="--lang")
+        set_lang(lang)
+
+
+@app.command()
+def new(
+    path: Annotated[Path, typer.Argument(help="Folder to create. 新建的文件夹。")],
+    language: Annotated[str, typer.Option("--language", "-l", help="Script language: zh or en. 剧本语言。")] = "zh",
+    title: Annotated[str | None, typer.Option(help="Film title (default: folder name). 片名。")] = None,
+) -> None:
+    """Scaffold a film folder: film.toml, script.fountain, bible/. 新建影片文件夹。"""
+    from storyreel.errors import FilmConfigError
+    from storyreel.services.film import new_film
+
+    if language not in ("zh", "en"):
+        raise FilmConfigError(f"--language must be zh or en, got '{language}'.", zh=f"--language 只能是 zh 或 en，而不是 '{language}'。")
+    root = new_film(path, language=language, title=title)
+    _console().print(t(f"Created film [path]{root}[/]. Next: cd {path} && storyreel plan",
+                       f"已创建影片 [path]{root}[/]。下一步：cd {path} && storyreel plan"))
+
+
+@app.command()
+def plan() -> None:
+    """Parse script.fountain and write the shot list. 解析剧本并生成分镜表。"""
+    from storyreel.services.plan import plan_film
+
+    with _film() as film:
+        report = plan_film(film)
+    con = _console()
+    for w in report.warnings:
+        con.print(f"[yellow]! {w}[/]")
+    con.print(t(
+        f"Planned {report.total} shots: {len(report.added)} new, {len(report.changed)} changed "
+        f"({len(report.stale)} now stale), {len(report.omitted)} omitted. See: storyreel shots",
+        f"已生成 {report.total} 个镜头：新增 {len(report.added)}，修改 {len(report.changed)}"
+        f"（其中 {len(report.stale)} 个需重拍），移除 {len(report.omitted)}。查看：storyreel shots",
+    ))
+
+
+@shots_app.callback()
+def shots(ctx: typer.Context) -> None:
+    """Print the shot list as a table. 打印分镜表。"""
+    if ctx.invoked_subcommand:
+        return
+    from storyreel.cli.render import shot_table
+    from storyreel.services.plan import list_shots
+
+    with _film() as film:
+        _console().print(shot_table(list_shots(film), fps=film.config.profile.fps))
+
+
+@shots_app.command("export")
+def shots_export(path: Annotated[Path, typer.Argument(help="CSV file to write. 导出的 CSV 文件。")]) -> None:
+    """Write the shot list as CSV (UTF-8, opens in Excel). 导出分镜表为 CSV。"""
+    from storyreel.services.shotlist import export_csv
+
+    with _film() as film:
+        n = export_csv(film, path)
+    _console().print(t(f"Wrote {n} shots to [path]{path}[/].", f"已导出 {n} 个镜头到 [path]{path}[/]。"))
+
+
+@shots_app.command("import")
+def shots_import(path: Annotated[Path, typer.Argument(help="CSV file to read. 要导入的 CSV 文件。")]) -> None:
+    """Replace the shot list with a CSV table, keeping shots by code. 用 CSV 表替换分镜表（按编号保留镜头）。"""
+    from storyreel.services.shotlist import import_csv
+
+    with _film() as film:
+        r = import_csv(film, path)
+    _console().print(t(
+        f"Imported {r.total} shots: {len(r.added)} new, {len(r.changed)} changed ({len(r.stale)} stale), "
+        f"{len(r.omitted)} omitted.",
+        f"已导入 {r.total} 个镜头：新增 {len(r.added)}，修改 {len(r.changed)}（{len(r.stale)} 个需重拍），移除 {len(r.omitted)}。",
+    ))
+
+
+@app.command()
+def shoot(
+    takes: Annotated[int, typer.Option("--takes", "-n", min=1, max=64, help="Takes per shot (a target). 每个镜头的条数。")] = 1,
+    shots: Annotated[str | None, typer.Option("--shots", help="Only these shots, e.g. 3A,3B. 只拍这些镜头。")] = None,
+    provider: Annotated[str | None, typer.Option("--provider", "-p", help="Provider name (default: film.toml). 生成服务。")] = None,
+) -> None:
+    """Generate takes; re-running continues where it stopped. 生成镜头（抽卡）；可断点续拍。"""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from storyreel.services.shoot import shoot as run_shoot
+
+    codes = [c.strip() for c in shots.split(",") if c.strip()] if shots else None
+    con = _console()
+    with _film() as film, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                   TimeElapsedColumn(), console=con, transient=False) as bar:
+        task = bar.add_task(t("Shooting", "拍摄中"), total=None)
+
+        def on_event(ev) -> None:
+            if ev.type == "take:new" or ev.state in ("failed", "reconcile", "canceled"):
+                bar.advance(task)
+                bar.update(task, description=t(f"Shooting · {ev.shot}-t{ev.take:03d}", f"拍摄中 · {ev.shot}-t{ev.take:03d}"))
+
+        report = run_shoot(film, takes=takes, shots=codes, provider=provider, listener=on_event,
+                           on_plan=lambda n: bar.update(task, total=n))
+    s = report.summary
+    con.print(t(f"{s.done} takes done, {s.failed} failed, {s.reconcile} to reconcile "
+                f"({report.planned} new jobs, {report.resumed} resumed).",
+                f"完成 {s.done} 条，失败 {s.failed} 条，待核对 {s.reconcile} 条（新任务 {report.planned}，续拍 {report.resumed}）。"))
+    if s.failed or s.reconcile:
+        raise typer.Exit(1)
+
+
+@app.command()
+def takes(code: Annotated[str, typer.Argument(help="Shot code, e.g. 3A. 镜头编号。")]) -> None:
+    """List the takes of a shot. 列出某个镜头的所有结果。"""
+    from storyreel.cli.render import take_table
+    from storyreel.services.review import list_takes
+
+    with _film() as film:
+        rows = list_takes(film, code)
+    _console().print(take_table(code, rows))
+
+
+@app.command("select")
+def select_cmd(
+    code: Annotated[str, typer.Argument(help="Shot code. 镜头编号。")],
+    take: Annotated[int | None, typer.Argument(help="Take number (default: first good take). 条号。")] = None,
+) -> None:
+    """Circle a take for the cut. 为剪辑选定一条。"""
+    from storyreel.services.review import select_take
+
+    with _film() as film:
+        info = select_take(film, code, take)
+    _console().print(t(f"Selected [take.selected]{info.label}[/] for shot {info.shot}.",
+                       f"镜头 {info.shot} 已选定 [take.selected]{info.label}[/]。"))
+
+
+@app.command()
+def cut() -> None:
+    """Render the rough cut: renders/cut.mp4 + renders/cut.srt. 渲染初剪。"""
+    with _film() as film:
+        result = _render_cut(film)
+    _print_cut(result)
+
+
+def _render_cut(film):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from storyreel.services.cut import render_rough_cut
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                  TimeElapsedColumn(), console=_console()) as bar:
+        task = bar.add_task(t("Rendering cut", "渲染初剪"), total=None)
+        return render_rough_cut(film, progress=lambda done, total: bar.update(task, completed=done, total=total))
+
+
+def _print_cut(result) -> None:
+    seconds = result.frames / result.fps
+    _console().print(t(
+        f"Rough cut: [path]{result.video}[/] ({len(result.entries)} shots, {seconds:.1f} s)\nSubtitles: [path]{result.srt}[/]",
+        f"初剪：[path]{result.video}[/]（{len(result.entries)} 个镜头，{seconds:.1f} 秒）\n字幕：[path]{result.srt}[/]",
+    ))
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to put the demo film. 演示影片目录。")] = Path("storyreel-demo"),
+    example: Annotated[str, typer.Option(help="Bundled film to use. 使用哪个内置影片。")] = "night-ferry",
+    takes: Annotated[int, typer.Option("--takes", "-n", min=1, max=8, help="Takes per shot. 每个镜头的条数。")] = 2,
+) -> None:
+    """Copy a bundled example film and render it end to end. 复制内置示例影片并完整渲染。"""
+    from storyreel.services.demo import run_demo
+    from storyreel.services.film import open_film
+
+    con = _console()
+    con.print(t(f"Demo film → [path]{out.resolve()}[/]", f"演示影片 → [path]{out.resolve()}[/]"))
+    root = run_demo(out, example=example, takes=takes,
+                    step=lambda msg_en, msg_zh: con.print(f"· {t(msg_en, msg_zh)}"))
+    _state["film"] = root
+    with open_film(root) as film:
+        result = _render_cut(film)
+    _print_cut(result)
+    con.print(t(f"Keyframes and takes: [path]{root / '.storyreel' / 'media'}[/]. Try: storyreel -C {out} takes 1A",
+                f"关键帧与镜头素材：[path]{root / '.storyreel' / 'media'}[/]。试试：storyreel -C {out} takes 1A"))
+
+
+@app.command()
+def providers() -> None:
+    """List the generators storyreel can drive. 列出可用的生成服务。"""
+    from storyreel.providers import get_provider, provider_names
+
+    con = _console()
+    for name in provider_names():
+        caps = get_provider(name, workdir=Path(".")).capabilities()
+        lanes = ", ".join(sorted(lane.value for lane in caps.lanes))
+        con.print(f"[shot.code]{name}[/]  {lanes}  models: {', '.join(caps.models)}")
+
+
+def _report(exc: BaseException) -> int:
+    from storyreel.cli.i18n import lang
+    from storyreel.errors import StoryreelError
+
+    if isinstance(exc, StoryreelError):
+        msg = exc.zh if (lang() == "zh" and exc.zh) else exc.message
+        print(f"storyreel: {t('error', '错误')}: {msg}", file=sys.stderr)
+        return exc.exit_code
+    print(f"storyreel: {t('internal error', '内部错误')}: {type(exc).__name__}: {exc} "
+          f"({t('run again with --debug for details', '加 --debug 重新运行可查看详情')})", file=sys.stderr)
+    return 70
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv[1:]
+    try:
+        app()
+    except KeyboardInterrupt:
+        print(t("storyreel: interrupted; run the same command again to continue.",
+                "storyreel：已中断；再次运行同一命令即可继续。"), file=sys.stderr)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # one clear line for the director; the traceback only on request
+        if debug:
+            raise
+        sys.exit(_report(exc))

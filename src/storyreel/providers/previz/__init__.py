@@ -1,0 +1,1 @@
+"""The built-in previz provider: a free, offline, deterministic storyboard animatic renderer."""

@@ -1,0 +1,1 @@
+"""Use cases, one module each (film, plan, shotlist, shoot, review, cut, demo). CLI and studio call these."""

@@ -1,0 +1,94 @@
+"""Open a film's database: SQLite in WAL mode, schema brought to head by Alembic.
+
+All SQL in storyreel goes through this package. Sessions are short: a unit of work opens, commits, closes.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.orm import Session, sessionmaker
+
+from storyreel.errors import FilmError, OutputNotWritable
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_conn.cursor()
+    # WAL lets the studio read while the engine writes; busy_timeout rides out short write locks.
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def alembic_config(url: str):  # -> alembic.config.Config, imported lazily: alembic is slow to import
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to head. Cheap when it already is: compares revisions before loading Alembic's scripts."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    cfg = alembic_config(str(engine.url))
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    if current == head:
+        return
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_engine(db_path: Path, *, migrate: bool = True) -> Engine:
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{db_path}", future=True)
+    event.listen(engine, "connect", _on_connect)
+    try:
+        if migrate:
+            upgrade(engine)
+    except Exception as exc:  # sqlite3.OperationalError arrives wrapped; name the file for the director
+        msg = str(getattr(exc, "orig", exc))
+        if "readonly" in msg or "unable to open" in msg:
+            raise OutputNotWritable(
+                f"Cannot write the film database {db_path}: {msg}.",
+                zh=f"无法写入影片数据库 {db_path}：{msg}。",
+            ) from exc
+        raise FilmError(f"The film database {db_path} cannot be opened: {msg}.", zh=f"无法打开影片数据库 {db_path}：{msg}。") from exc
+    return engine
+
+
+def table_names(engine: Engine) -> list[str]:
+    return sorted(inspect(engine).get_table_names())
+
+
+class Store:
+    """The film's database handle; ``with store.session() as s:`` is one committed unit of work."""
+
+    def __init__(self, db_path: Path, *, migrate: bool = True) -> None:
+        self.path = db_path
+        self.engine = open_engine(db_path, migrate=migrate)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with self._sessions() as s:
+            with s.begin():
+                yield s
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,111 @@
+"""The film database tables (SQLAlchemy 2 typed ORM). Schema changes go through Alembic migrations only."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ShotRow(Base):
+    """A planned shot. ``data`` is the serialized ``model.Shot``; the columns beside it are what we query on."""
+
+    __tablename__ = "shots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    scene: Mapped[int] = mapped_column(Integer)
+    ord: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict] = mapped_column(JSON)
+    stale: Mapped[bool] = mapped_column(default=False)
+    # A shot that left the plan keeps its takes; it is only hidden from the cut.
+    omitted: Mapped[bool] = mapped_column(default=False)
+    selected_take: Mapped[int | None] = mapped_column(ForeignKey("takes.id", use_alter=True), nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class JobRow(Base):
+    """One request to a provider. ``state`` follows DESIGN §4 and is written before each side effect."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("shot_code", "take_number", name="uq_job_take"), Index("ix_jobs_state", "state"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shot_code: Mapped[str] = mapped_column(String(32))
+    take_number: Mapped[int] = mapped_column(Integer)
+    provider: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    lane: Mapped[str] = mapped_column(String(16), default="video")
+    state: Mapped[str] = mapped_column(String(16), default="planned")
+    spec: Mapped[dict] = mapped_column(JSON)
+    client_ref: Mapped[str] = mapped_column(String(64), unique=True)
+    remote_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    error_class: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TakeRow(Base):
+    """A generated result. Never overwritten or deleted by the program; the director rejects it instead."""
+
+    __tablename__ = "takes"
+    __table_args__ = (UniqueConstraint("shot_code", "number", name="uq_take_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shot_code: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int] = mapped_column(Integer)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    provider: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    seed: Mapped[int] = mapped_column(Integer)
+    frames: Mapped[int] = mapped_column(Integer)
+    fps: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    clip_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    clip_ext: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    keyframe_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="good")  # good | rejected
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return f"{self.shot_code}-t{self.number:03d}"
+
+
+class LedgerRow(Base):
+    """Every estimate, reservation, charge and refund. Amounts in the provider's billing currency units."""
+
+    __tablename__ = "ledger"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16))  # estimate | reserve | charge | refund
+    provider: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[float] = mapped_column(default=0.0)
+    currency: Mapped[str] = mapped_column(String(8), default="CNY")
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class EventRow(Base):
+    """The film's event stream (``take:new``, ``job:state``, ``shot:stale``) that CLI and studio both read."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
