@@ -142,21 +142,14 @@ def _update_stage(stage: dict[str, Side], blocking: Iterable[Blocking]) -> None:
 
 
 def _action_shot(el: Element, *, names: list[str], aliases: dict[str, list[str]], stage: dict[str, Side]) -> Shot:
-    d = read_directions(el.text, characters=names, aliases=aliases)
+    d = read_directions(el.text, characters=names, aliases=aliases, stage=stage)
     blocking = list(d.blocking)
-    # A character already on stage whose side the text does not restate keeps the side the audience saw.
-    stated = {m.lower() for m in d.matched}
-    for i, b in enumerate(blocking):
-        if b.character in stage and not any(w in stated for w in ("left", "right", "左", "右", "center", "中")):
-            blocking[i] = b.model_copy(update={"position": stage[b.character]})
     if d.framing:
         framing = d.framing
-    elif not blocking:
-        framing = Framing.WIDE
     elif len(blocking) == 1:
         framing = Framing.MEDIUM
     else:
-        framing = Framing.WIDE
+        framing = Framing.WIDE  # nobody (a place) or several people: show the space
     return Shot(code="", scene=0, order=0, description=el.text, framing=framing,
                 camera=d.camera or CameraMove.STATIC, blocking=blocking, frames=1, line=el.line)
 
@@ -165,18 +158,19 @@ def _speech_shot(sp: Speech, *, bible: Bible, stage: dict[str, Side], names: lis
                  aliases: dict[str, list[str]]) -> Shot:
     speaker = _canonical(sp.character, bible)
     hint = " ".join(sp.parentheticals)
-    d = read_directions(f"{speaker} {hint}" if hint else "", characters=names, aliases=aliases) if hint else None
-    look = _looks_at(speaker, stage)
     side = stage.get(speaker, Side.CENTER)
+    look = _looks_at(speaker, stage)
+    d = read_directions(f"{speaker}：{hint}", characters=names, aliases=aliases,
+                        stage={**stage, speaker: side}) if hint else None
     mine = next((b for b in d.blocking if b.character == speaker), None) if d else None
     if mine and mine.look:
         look = mine.look
-    blocking = [Blocking(character=speaker, position=side, look=look,
+    blocking = [Blocking(character=speaker, position=mine.position if mine else side, look=look,
                          exits=mine.exits if mine else None, enters=mine.enters if mine else None)]
-    stage.setdefault(speaker, side)
+    stage.setdefault(speaker, blocking[0].position)
     lines = [DialogueLine(character=speaker, text=sp.text, parenthetical=hint or None, line=sp.line)]
-    framing = (d.framing if d and d.framing else Framing.MEDIUM)
-    camera = (d.camera if d and d.camera else CameraMove.STATIC)
+    framing = d.framing if d and d.framing else Framing.MEDIUM
+    camera = d.camera if d and d.camera else CameraMove.STATIC
     return Shot(code="", scene=0, order=0, description=sp.text, framing=framing, camera=camera,
                 blocking=blocking, dialogue=lines, frames=1, line=sp.line)
 
@@ -215,7 +209,7 @@ def plan_screenplay(screenplay: Screenplay, *, config: FilmConfig, bible: Bible)
         for i, (shot, seconds) in enumerate(candidates):
             seconds = clamp_seconds(seconds, minimum=limits.min_shot_seconds, maximum=limits.max_shot_seconds)
             if len(plan.shots) >= limits.max_shots or total + seconds > limits.max_seconds + 1e-9:
-                left = sum(1 for s in screenplay.scenes if s.number > scene.number) 
+                left = sum(1 for s in screenplay.scenes if s.number > scene.number)
                 plan.warnings.append(
                     f"{screenplay.source}:{shot.line}: plan stopped at the film's limit "
                     f"({limits.max_shots} shots / {limits.max_seconds:g} s; raise [limits] in film.toml); "
@@ -234,7 +228,8 @@ def plan_screenplay(screenplay: Screenplay, *, config: FilmConfig, bible: Bible)
 
 def _content_key(shot: Shot) -> str:
     """What a generator sees of a shot; a change here makes existing takes stale."""
-    data = shot.model_dump(mode="json", exclude={"order", "line", "stale", "scene"})
+    data = shot.model_dump(mode="json", exclude={"order": True, "line": True, "stale": True, "scene": True,
+                                                  "dialogue": {"__all__": {"line"}}})
     return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -2,7 +2,8 @@
 
 Columns (header required, order free): code, scene, seconds, framing, camera, description, characters, dialogue,
 prompt. ``characters`` is ``name@side`` items separated by ``;`` (``林晓@left; 老周@right``, side optional,
-``name@left>exits-left`` for an exit); ``dialogue`` is ``name: line`` items separated by `` | ``. Rows keep
+``name@left>exits-left`` for an exit, ``<enters-right`` for an entrance, ``^looks-camera`` for an eyeline);
+``dialogue`` is ``name (parenthetical): line`` items separated by `` | ``. Rows keep
 their order as the film order; shot identity is the code, so an edited row updates that shot (marking it stale
 when it has takes) and a removed row omits the shot without losing its takes.
 """
@@ -12,12 +13,13 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from storyreel.errors import OutputNotWritable, ShotListError
-from storyreel.model import Blocking, CameraMove, DialogueLine, Framing, Shot, Side
+from storyreel.model import Blocking, CameraMove, DialogueLine, Framing, Look, Shot, Side
 from storyreel.script.timing import seconds_to_frames
 from storyreel.services.film import Film
 from storyreel.services.plan import PlanReport, apply_plan, compose_prompt, list_shots
@@ -34,6 +36,8 @@ def _blocking_cell(shot: Shot) -> str:
             item += f">exits-{b.exits.value}"
         if b.enters:
             item += f"<enters-{b.enters.value}"
+        if b.look:
+            item += f"^looks-{b.look.value}"
         parts.append(item)
     return "; ".join(parts)
 
@@ -45,7 +49,8 @@ def export_csv(film: Film, path: Path) -> int:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
     for s in shots:
-        dialogue = " | ".join(f"{d.character}: {d.text}" for d in s.dialogue)
+        dialogue = " | ".join(
+            f"{d.character}{f' ({d.parenthetical})' if d.parenthetical else ''}: {d.text}" for d in s.dialogue)
         w.writerow([s.code, s.scene, f"{s.frames / fps:.3f}".rstrip("0").rstrip("."), s.framing.value,
                     s.camera.value, s.description, _blocking_cell(s), dialogue, s.prompt])
     tmp = path.with_name(f".{path.name}.part")
@@ -72,7 +77,10 @@ def _enum(value: str, enum: type, where: str, column: str):
 def _parse_blocking(cell: str, where: str) -> list[Blocking]:
     out = []
     for item in filter(None, (p.strip() for p in cell.split(";"))):
-        exits = enters = None
+        exits = enters = look = None
+        if "^looks-" in item:
+            item, _, side = item.partition("^looks-")
+            look = _enum(side, Look, where, "characters")
         if ">exits-" in item:
             item, _, side = item.partition(">exits-")
             exits = _enum(side, Side, where, "characters")
@@ -81,8 +89,11 @@ def _parse_blocking(cell: str, where: str) -> list[Blocking]:
             enters = _enum(side, Side, where, "characters")
         name, _, side = item.partition("@")
         position = _enum(side, Side, where, "characters") if side.strip() else Side.CENTER
-        out.append(Blocking(character=name.strip(), position=position, exits=exits, enters=enters))
+        out.append(Blocking(character=name.strip(), position=position, exits=exits, enters=enters, look=look))
     return out
+
+
+_PAREN = re.compile(r"(.+?)\s*[(（](.*)[)）]")
 
 
 def _parse_dialogue(cell: str, where: str) -> list[DialogueLine]:
@@ -93,7 +104,11 @@ def _parse_dialogue(cell: str, where: str) -> list[DialogueLine]:
         if not found or not name.strip() or not text.strip():
             raise ShotListError(f"{where}: column 'dialogue': expected 'name: line', got '{item}'.",
                                 zh=f"{where}：'dialogue' 列应为 '角色：台词'，实际是 '{item}'。")
-        out.append(DialogueLine(character=name.strip(), text=text.strip()))
+        name, paren = name.strip(), None
+        m = _PAREN.fullmatch(name)
+        if m:
+            name, paren = m.group(1).strip(), m.group(2).strip()
+        out.append(DialogueLine(character=name, text=text.strip(), parenthetical=paren))
     return out
 
 
