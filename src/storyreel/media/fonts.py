@@ -79,7 +79,11 @@ def cjk_font() -> Font:
         p = Path(override)
         if not p.is_file():
             raise MediaError(f"STORYREEL_FONT points to {p}, which is not a file.", zh=f"STORYREEL_FONT 指向的 {p} 不是文件。")
-        return Font(p, p.stem, 0)
+        from PIL import ImageFont
+
+        # libass matches by the family name inside the file, not the file name.
+        family = ImageFont.truetype(str(p), 12).getname()[0]
+        return Font(p, family, 0)
     found = _from_fontconfig()
     if found and found.path.is_file():
         return found
