@@ -63,7 +63,7 @@ def open_engine(db_path: Path, *, migrate: bool = True) -> Engine:
             upgrade(engine)
     except Exception as exc:  # sqlite3.OperationalError arrives wrapped; name the file for the director
         msg = str(getattr(exc, "orig", exc))
-        if "readonly" in msg or "unable to open" in msg:
+        if any(w in msg for w in ("readonly", "unable to open", "disk I/O error", "disk is full")):
             raise OutputNotWritable(
                 f"Cannot write the film database {db_path}: {msg}.",
                 zh=f"无法写入影片数据库 {db_path}：{msg}。",
