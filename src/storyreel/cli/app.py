@@ -134,14 +134,25 @@ def shoot(
     provider: Annotated[str | None, typer.Option("--provider", "-p", help="Provider name (default: film.toml). 生成服务。")] = None,
 ) -> None:
     """Generate takes; re-running continues where it stopped. 生成镜头（抽卡）；可断点续拍。"""
+    codes = [c.strip() for c in shots.split(",") if c.strip()] if shots else None
+    with _film() as film:
+        report = _shoot_with_progress(film, takes=takes, shots=codes, provider=provider)
+    s = report.summary
+    _console().print(t(f"{s.done} takes done, {s.failed} failed, {s.reconcile} to reconcile "
+                       f"({report.planned} new jobs, {report.resumed} resumed).",
+                       f"完成 {s.done} 条，失败 {s.failed} 条，待核对 {s.reconcile} 条"
+                       f"（新任务 {report.planned}，续拍 {report.resumed}）。"))
+    if s.failed or s.reconcile:
+        raise typer.Exit(1)
+
+
+def _shoot_with_progress(film, **options):
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from storyreel.services.shoot import shoot as run_shoot
 
-    codes = [c.strip() for c in shots.split(",") if c.strip()] if shots else None
-    con = _console()
-    with _film() as film, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                   TimeElapsedColumn(), console=con, transient=False) as bar:
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=_console()) as bar:
         task = bar.add_task(t("Shooting", "拍摄中"), total=None)
 
         def on_event(ev) -> None:
@@ -149,14 +160,7 @@ def shoot(
                 bar.advance(task)
                 bar.update(task, description=t(f"Shooting · {ev.shot}-t{ev.take:03d}", f"拍摄中 · {ev.shot}-t{ev.take:03d}"))
 
-        report = run_shoot(film, takes=takes, shots=codes, provider=provider, listener=on_event,
-                           on_plan=lambda n: bar.update(task, total=n))
-    s = report.summary
-    con.print(t(f"{s.done} takes done, {s.failed} failed, {s.reconcile} to reconcile "
-                f"({report.planned} new jobs, {report.resumed} resumed).",
-                f"完成 {s.done} 条，失败 {s.failed} 条，待核对 {s.reconcile} 条（新任务 {report.planned}，续拍 {report.resumed}）。"))
-    if s.failed or s.reconcile:
-        raise typer.Exit(1)
+        return run_shoot(film, listener=on_event, on_plan=lambda n: bar.update(task, total=n), **options)
 
 
 @app.command()
@@ -218,19 +222,23 @@ def demo(
     takes: Annotated[int, typer.Option("--takes", "-n", min=1, max=8, help="Takes per shot. 每个镜头的条数。")] = 2,
 ) -> None:
     """Copy a bundled example film and render it end to end. 复制内置示例影片并完整渲染。"""
-    from storyreel.services.demo import run_demo
+    from storyreel.services.demo import copy_demo
     from storyreel.services.film import open_film
+    from storyreel.services.plan import plan_film
 
     con = _console()
-    con.print(t(f"Demo film → [path]{out.resolve()}[/]", f"演示影片 → [path]{out.resolve()}[/]"))
-    root = run_demo(out, example=example, takes=takes,
-                    step=lambda msg_en, msg_zh: con.print(f"· {t(msg_en, msg_zh)}"))
-    _state["film"] = root
+    root = copy_demo(out, example=example)
+    con.print(t(f"Demo film → [path]{root}[/]", f"演示影片 → [path]{root}[/]"))
     with open_film(root) as film:
+        report = plan_film(film)
+        con.print(t(f"· planned {report.total} shots", f"· 已生成 {report.total} 个镜头"))
+        shot = _shoot_with_progress(film, takes=takes)
+        con.print(t(f"· {shot.summary.done} takes with previz ({takes} per shot)",
+                    f"· 已用 previz 拍摄 {shot.summary.done} 条（每个镜头 {takes} 条）"))
         result = _render_cut(film)
     _print_cut(result)
-    con.print(t(f"Keyframes and takes: [path]{root / '.storyreel' / 'media'}[/]. Try: storyreel -C {out} takes 1A",
-                f"关键帧与镜头素材：[path]{root / '.storyreel' / 'media'}[/]。试试：storyreel -C {out} takes 1A"))
+    con.print(t(f"Keyframes and takes: [path]{root / '.storyreel' / 'media'}[/]\nNext: storyreel -C {out} takes 1B",
+                f"关键帧与镜头素材：[path]{root / '.storyreel' / 'media'}[/]\n下一步：storyreel -C {out} takes 1B"))
 
 
 @app.command()
