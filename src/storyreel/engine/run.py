@@ -69,8 +69,13 @@ class Engine:
         if self.listener:
             self.listener(event)
 
-    def _move(self, job_id: int, dst: JobState, **fields: object) -> JobRow:
-        """Persist a state change (and any fields) in one transaction, then announce it."""
+    def _move(self, job_id: int, dst: JobState, *, ledger: tuple[str, float, str] | None = None,
+              **fields: object) -> JobRow:
+        """Persist a state change (with any fields and its ledger row) in one transaction, then announce it.
+
+        The ledger row rides in the same transaction as the state: a crash can never leave a reservation without
+        the state that says it was made, so a resumed job never reserves twice.
+        """
         with self.store.session() as s:
             job = s.get(JobRow, job_id)
             src = JobState(job.state)
@@ -79,14 +84,13 @@ class Engine:
             job.state = dst.value
             for k, v in fields.items():
                 setattr(job, k, v)
+            if ledger is not None:
+                kind, amount, note = ledger
+                s.add(LedgerRow(job_id=job_id, kind=kind, provider=job.provider, amount=amount, note=note))
             s.add(EventRow(type="job:state", payload={"job": job_id, "shot": job.shot_code, "take": job.take_number,
                                                        "state": dst.value}))
         self._emit(Event("job:state", job_id=job_id, shot=job.shot_code, take=job.take_number, state=dst.value))
         return job
-
-    def _ledger(self, job: JobRow, kind: str, amount: float, note: str = "") -> None:
-        with self.store.session() as s:
-            s.add(LedgerRow(job_id=job.id, kind=kind, provider=job.provider, amount=amount, note=note))
 
     # -- running -----------------------------------------------------------------------------------------------
 
@@ -120,9 +124,9 @@ class Engine:
                 return self._fail(job_id, exc)
 
     def _fail(self, job_id: int, exc: StoryreelError) -> JobState:
-        job = self._move(job_id, JobState.FAILED, error_class=type(exc).__name__, error=str(exc))
         # Previz and providers that do not bill failures: give the reservation back.
-        self._ledger(job, "refund", 0.0, note=type(exc).__name__)
+        self._move(job_id, JobState.FAILED, error_class=type(exc).__name__, error=str(exc),
+                   ledger=("refund", 0.0, type(exc).__name__))
         return JobState.FAILED
 
     async def run_job(self, job_id: int, provider: Provider) -> JobState:
@@ -137,8 +141,7 @@ class Engine:
         # 1. reserve: the estimate is booked before anything is sent.
         if state == JobState.PLANNED:
             est = provider.estimate(spec)
-            self._ledger(job, "reserve", est.amount, note=est.note)
-            job = self._move(job_id, JobState.RESERVED)
+            job = self._move(job_id, JobState.RESERVED, ledger=("reserve", est.amount, est.note))
             state = JobState.RESERVED
 
         # 2. submit. client_ref was written with the job; "submitting" is on disk before the create call.
