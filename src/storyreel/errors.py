@@ -12,11 +12,20 @@ one line on stderr and exits non-zero; the studio maps it to an HTTP status.
      │    ├── ShotListError        shot table (CSV) invalid (file:line)
      │    ├── ShotNotFound
      │    └── TakeNotFound
-     ├── ProviderError             a generator refused or failed
+     ├── ProviderError             a generator refused or failed (the retry table in engine/policy.py keys on these)
      │    ├── UnknownProvider
      │    ├── ProviderUnavailable  an optional extra is missing
-     │    ├── InvalidInput
-     │    └── TransientFailure
+     │    ├── AuthFailed           missing or wrong key, bad signature
+     │    ├── InvalidInput         the request itself is wrong (unknown model, image too large, bad duration)
+     │    ├── Moderated
+     │    │    ├── InputModerated  the prompt or an input image was refused
+     │    │    └── OutputModerated the result was withheld
+     │    ├── QuotaExhausted       balance or quota used up
+     │    ├── RateLimited          too many requests (``retry_after`` seconds when the provider says)
+     │    ├── ConcurrencyLimited   too many tasks running at the provider
+     │    ├── TransientFailure     5xx, network trouble before the request was sent, truncated download
+     │    ├── SubmitOutcomeUnknown a create was sent but its answer was lost: reconcile, never resubmit
+     │    └── ResultExpired        the result URL or task is gone
      ├── BudgetExceeded
      └── MediaError                ffmpeg / disk / codec trouble while rendering
           └── OutputNotWritable    read-only folder, full disk
@@ -80,11 +89,53 @@ class ProviderUnavailable(ProviderError):
     pass
 
 
+class AuthFailed(ProviderError):
+    pass
+
+
 class InvalidInput(ProviderError):
     pass
 
 
+class Moderated(ProviderError):
+    pass
+
+
+class InputModerated(Moderated):
+    pass
+
+
+class OutputModerated(Moderated):
+    pass
+
+
+class QuotaExhausted(ProviderError):
+    pass
+
+
+class RateLimited(ProviderError):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class ConcurrencyLimited(ProviderError):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
 class TransientFailure(ProviderError):
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)
+        self.retry_after = retry_after
+
+
+class SubmitOutcomeUnknown(ProviderError):
+    pass
+
+
+class ResultExpired(ProviderError):
     pass
 
 

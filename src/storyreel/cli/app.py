@@ -250,7 +250,7 @@ def providers() -> None:
     for name in provider_names():
         caps = get_provider(name, workdir=Path(".")).capabilities()
         lanes = ", ".join(sorted(lane.value for lane in caps.lanes))
-        con.print(f"[shot.code]{name}[/]  {lanes}  models: {', '.join(caps.models)}")
+        con.print(f"[shot.code]{name}[/]  {lanes}  models: {', '.join(m.name for m in caps.models)}")
 
 
 def _report(exc: BaseException) -> int:

@@ -28,7 +28,29 @@ class TakeSpec(BaseModel):
     shot: Shot | None = None  # previz draws from the shot itself
     palette: list[str] = Field(default_factory=list)
     character_colors: dict[str, str] = Field(default_factory=dict)
-    model: str | None = None
+    model: str | None = None  # None: the provider's default model for the lane
+    negative_prompt: str | None = None
+    # Inputs by role, as local file paths (adapters upload or inline them as their API wants).
+    first_frame: str | None = None
+    last_frame: str | None = None
+    references: list[str] = Field(default_factory=list)  # character / style reference images
+    edit_source: str | None = None  # image lane: the image to edit
+    draft: bool = False  # the provider's cheap tier (lower resolution / faster model), same seed and inputs
+    camera_fixed: bool | None = None
+    count: int = Field(1, ge=1, le=15)  # images per request (Seedream group generation)
+    metadata: dict[str, dict] = Field(default_factory=dict)  # vendor extras, under the provider's name
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.fps
+
+    @property
+    def ratio(self) -> str:
+        """Aspect as a reduced 'w:h' string (16:9, 9:16, 4:3, 1:1, 21:9 …)."""
+        from math import gcd
+
+        g = gcd(self.width, self.height)
+        return f"{self.width // g}:{self.height // g}"
 
     model_config = {"populate_by_name": True}
 

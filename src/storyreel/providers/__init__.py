@@ -9,10 +9,22 @@ from importlib import import_module
 from pathlib import Path
 
 from storyreel.errors import ProviderUnavailable, UnknownProvider
-from storyreel.providers.base import Capabilities, Estimate, Handle, Provider, Result, Status
+from storyreel.providers.base import (
+    Capabilities,
+    Estimate,
+    Handle,
+    ModelInfo,
+    Provider,
+    ProviderSettings,
+    Result,
+    Status,
+)
 
 REGISTRY: dict[str, str] = {
     "previz": "storyreel.providers.previz.provider:PrevizProvider",
+    "ark": "storyreel.providers.ark:ArkProvider",
+    "jimeng": "storyreel.providers.jimeng:JimengProvider",
+    "pixverse": "storyreel.providers.pixverse:PixVerseProvider",
 }
 
 
@@ -20,7 +32,7 @@ def provider_names() -> list[str]:
     return sorted(REGISTRY)
 
 
-def get_provider(name: str, *, workdir: Path) -> Provider:
+def get_provider(name: str, *, workdir: Path, settings: ProviderSettings | None = None) -> Provider:
     try:
         target = REGISTRY[name]
     except KeyError:
@@ -34,8 +46,8 @@ def get_provider(name: str, *, workdir: Path) -> Provider:
     except ImportError as exc:
         raise ProviderUnavailable(f"Provider '{name}' needs a package that is not installed: {exc.name}.",
                                   zh=f"生成服务 '{name}' 需要未安装的依赖：{exc.name}。") from exc
-    return getattr(module, cls_name)(workdir=workdir)
+    return getattr(module, cls_name)(workdir=workdir, settings=settings or ProviderSettings())
 
 
-__all__ = ["Capabilities", "Estimate", "Handle", "Provider", "REGISTRY", "Result", "Status", "get_provider",
-           "provider_names"]
+__all__ = ["Capabilities", "Estimate", "Handle", "ModelInfo", "Provider", "ProviderSettings", "REGISTRY", "Result",
+           "Status", "get_provider", "provider_names"]

@@ -10,19 +10,19 @@ import os
 from pathlib import Path
 
 from storyreel.model import Lane, TakeSpec
-from storyreel.providers.base import Capabilities, Estimate, Handle, Result, Status
+from storyreel.providers.base import Capabilities, Estimate, Handle, ModelInfo, ProviderSettings, Result, Status
 
 
 class PrevizProvider:
     name = "previz"
 
-    def __init__(self, *, workdir: Path) -> None:
+    def __init__(self, *, workdir: Path, settings: ProviderSettings | None = None) -> None:
         self.workdir = workdir
 
     def capabilities(self) -> Capabilities:
         return Capabilities(
             lanes=frozenset({Lane.VIDEO, Lane.IMAGE}),
-            models=("animatic-1",),
+            models=(ModelInfo("animatic-1", Lane.VIDEO, ("t2v",), durations=(), resolutions=("any",)),),
             # Each render already uses libx264's threads; more than the core count only thrashes.
             max_concurrency=max(1, min(4, os.cpu_count() or 1)),
             can_cancel=True,
@@ -32,6 +32,15 @@ class PrevizProvider:
 
     def estimate(self, spec: TakeSpec) -> Estimate:
         return Estimate(0.0, "CNY", "previz is free")
+
+    def check(self, spec: TakeSpec) -> None:
+        return None
+
+    async def lookup(self, client_ref: str) -> Handle | None:
+        return Handle(remote_id=f"previz-{client_ref}")
+
+    async def aclose(self) -> None:
+        return None
 
     async def submit(self, spec: TakeSpec, *, client_ref: str) -> Handle:
         return Handle(remote_id=f"previz-{client_ref}")
