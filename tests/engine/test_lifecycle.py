@@ -11,7 +11,14 @@ import pytest
 from sqlalchemy import select
 
 from storyreel.engine import Engine, IllegalTransition
-from storyreel.errors import InvalidInput
+from storyreel.errors import (
+    InvalidInput,
+    QuotaExhausted,
+    RateLimited,
+    ResultExpired,
+    SubmitOutcomeUnknown,
+    TransientFailure,
+)
 from storyreel.model import JobState, Lane, TakeSpec, can_move
 from storyreel.providers.base import Capabilities, Estimate, Handle, Result, Status
 from storyreel.store import JobRow, LedgerRow, MediaStore, Store, TakeRow
@@ -26,19 +33,28 @@ class ScriptedProvider:
     free_resubmit: bool = False
     fail_with: Exception | None = None
     price: float = 1.5
+    submit_errors: list[Exception] = field(default_factory=list)  # raised by successive submits, then success
+    fetch_errors: list[Exception] = field(default_factory=list)
+    lookup_finds: bool | None = None  # None: no lookup capability
+    charges_failed: bool = False
+    concurrency: int = 2
     submits: list[str] = field(default_factory=list)
     polls: list[str] = field(default_factory=list)
     fetches: int = 0
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(lanes=frozenset({Lane.VIDEO}), max_concurrency=2, resubmit_is_free=self.free_resubmit)
+        return Capabilities(lanes=frozenset({Lane.VIDEO}), max_concurrency=self.concurrency, resubmit_is_free=self.free_resubmit,
+                            can_lookup_by_client_ref=self.lookup_finds is not None,
+                            charges_failed_jobs=self.charges_failed)
 
     def estimate(self, spec: TakeSpec) -> Estimate:
         return Estimate(self.price)
 
     async def submit(self, spec: TakeSpec, *, client_ref: str) -> Handle:
         self.submits.append(client_ref)
-        return Handle(remote_id=f"remote-{client_ref[:8]}")
+        if self.submit_errors:
+            raise self.submit_errors.pop(0)
+        return Handle(remote_id=f"remote-{client_ref[:8]}", data={"k": "v"})
 
     async def poll(self, handle: Handle) -> Status:
         self.polls.append(handle.remote_id)
@@ -50,6 +66,8 @@ class ScriptedProvider:
 
     async def fetch(self, handle: Handle, spec: TakeSpec, dest: Path) -> Result:
         self.fetches += 1
+        if self.fetch_errors:
+            raise self.fetch_errors.pop(0)
         dest.mkdir(parents=True, exist_ok=True)
         clip = dest / "clip.mp4"
         clip.write_bytes(f"clip of {handle.remote_id}".encode())
@@ -58,9 +76,21 @@ class ScriptedProvider:
     async def cancel(self, handle: Handle) -> None:
         return None
 
+    def check(self, spec: TakeSpec) -> None:
+        return None
 
-async def _no_sleep(_: float) -> None:
-    return None
+    async def lookup(self, client_ref: str) -> Handle | None:
+        return Handle(remote_id="found-" + client_ref[:8]) if self.lookup_finds else None
+
+    async def aclose(self) -> None:
+        return None
+
+
+SLEPT: list[float] = []
+
+
+async def _no_sleep(seconds: float) -> None:
+    SLEPT.append(seconds)
 
 
 @pytest.fixture
@@ -79,9 +109,10 @@ def _job(store: Store, *, state: str = "planned", remote_id: str | None = None, 
         return job.id
 
 
-def _engine(store: Store, tmp_path: Path, provider: ScriptedProvider, events: list) -> Engine:
+def _engine(store: Store, tmp_path: Path, provider: ScriptedProvider, events: list, **kw) -> Engine:
+    SLEPT.clear()
     return Engine(store, MediaStore(tmp_path / "media"), lambda name: provider, workdir=tmp_path / "work",
-                  listener=events.append, sleep=_no_sleep)
+                  listener=events.append, sleep=_no_sleep, **kw)
 
 
 def test_a_job_walks_the_whole_lifecycle_in_order(store: Store, tmp_path: Path) -> None:
@@ -112,7 +143,7 @@ def test_interrupted_submit_is_parked_for_reconcile_not_resubmitted(store: Store
     assert provider.submits == []  # never paid twice
     with store.session() as s:
         job = s.get(JobRow, job_id)
-        assert job.state == "reconcile" and job.error_class == "UnknownSubmitOutcome"
+        assert job.state == "reconcile" and job.error_class == "SubmitOutcomeUnknown"
         assert s.scalars(select(TakeRow)).all() == []
 
 
@@ -172,5 +203,85 @@ def test_lifecycle_table_matches_the_design() -> None:
         if st in (JobState.DONE, JobState.FAILED, JobState.CANCELED):
             assert not any(can_move(st, other) for other in JobState)
     assert not can_move(JobState.RECONCILE, JobState.SUBMITTING)
+    assert not can_move(JobState.FAILED, JobState.PLANNED) and can_move(JobState.FAILED, JobState.PLANNED, by_user=True)
     assert not can_move(JobState.PLANNED, JobState.SUBMITTED)
     assert can_move(JobState.SUBMITTING, JobState.RECONCILE)
+
+
+def _ledger(store: Store) -> list[tuple[int, str, float]]:
+    with store.session() as s:
+        return [(r.job_id, r.kind, r.amount) for r in s.scalars(select(LedgerRow).order_by(LedgerRow.id))]
+
+
+def test_refused_create_is_retried_after_retry_after_and_paid_once(store: Store, tmp_path: Path) -> None:
+    provider = ScriptedProvider(submit_errors=[RateLimited("429", retry_after=7.0), TransientFailure("503")])
+    events: list = []
+    job_id = _job(store)
+    assert asyncio.run(_engine(store, tmp_path, provider, events).run([job_id])).done == 1
+    assert len(provider.submits) == 3 and SLEPT[0] == 7.0  # Retry-After honoured, then back-off
+    states = [e.state for e in events if e.type == "job:state"]
+    assert states[:6] == ["reserved", "submitting", "reserved", "submitting", "reserved", "submitting"]
+    assert [k for _, k, _ in _ledger(store)] == ["reserve", "charge"]
+
+
+def test_unknown_submit_outcome_is_reconciled_never_resent(store: Store, tmp_path: Path) -> None:
+    provider = ScriptedProvider(submit_errors=[SubmitOutcomeUnknown("read timeout after create")])
+    job_id = _job(store)
+    assert asyncio.run(_engine(store, tmp_path, provider, []).run([job_id])).reconcile == 1
+    assert len(provider.submits) == 1
+    with store.session() as s:
+        job = s.get(JobRow, job_id)
+        assert job.state == "reconcile" and "read timeout" in job.error
+    assert [k for _, k, _ in _ledger(store)] == ["reserve"]  # held until the director resolves it
+
+
+def test_unknown_outcome_is_looked_up_by_client_ref_when_the_provider_can(store: Store, tmp_path: Path) -> None:
+    provider = ScriptedProvider(submit_errors=[SubmitOutcomeUnknown("reset")], lookup_finds=True)
+    job_id = _job(store)
+    assert asyncio.run(_engine(store, tmp_path, provider, []).run([job_id])).done == 1
+    assert len(provider.submits) == 1
+    with store.session() as s:
+        assert s.get(JobRow, job_id).remote_id.startswith("found-")
+
+
+def test_film_budget_stops_the_queue_cleanly(store: Store, tmp_path: Path) -> None:
+    provider = ScriptedProvider(price=2.0)  # estimate 2.0, charge 1.6
+    jobs = [_job(store, number=n) for n in (1, 2, 3, 4)]
+    summary = asyncio.run(_engine(store, tmp_path, provider, [], film_budget=5.0).run(jobs))
+    assert summary.done == 2 and summary.not_started == 2 and "budget" in summary.stopped_by[0]
+    with store.session() as s:
+        states = sorted(s.get(JobRow, j).state for j in jobs)
+    assert states == ["done", "done", "planned", "planned"]  # untouched, ready for a later run
+    assert len(provider.submits) == 2
+
+
+def test_command_budget_counts_only_this_run(store: Store, tmp_path: Path) -> None:
+    provider = ScriptedProvider(price=2.0)
+    first = _job(store, number=1)
+    asyncio.run(_engine(store, tmp_path, provider, []).run([first]))
+    more = [_job(store, number=n) for n in (2, 3)]
+    summary = asyncio.run(_engine(store, tmp_path, provider, [], run_budget=2.0).run(more))
+    assert summary.done == 1 and summary.not_started == 1
+
+
+def test_quota_exhausted_stops_the_provider(store: Store, tmp_path: Path) -> None:
+    provider = ScriptedProvider(submit_errors=[QuotaExhausted("balance"), QuotaExhausted("balance")], concurrency=1)
+    jobs = [_job(store, number=n) for n in (1, 2, 3)]
+    engine = _engine(store, tmp_path, provider, [])
+    summary = asyncio.run(engine.run(jobs))
+    assert summary.failed == 1 and summary.not_started == 2
+    assert len(provider.submits) == 1
+
+
+def test_truncated_download_is_retried_and_expired_result_fails_charged(store: Store, tmp_path: Path) -> None:
+    provider = ScriptedProvider(fetch_errors=[TransientFailure("cut short")])
+    job_id = _job(store)
+    assert asyncio.run(_engine(store, tmp_path, provider, []).run([job_id])).done == 1
+    assert provider.fetches == 2
+
+    provider = ScriptedProvider(fetch_errors=[ResultExpired("404")])
+    job_id = _job(store, number=2)
+    assert asyncio.run(_engine(store, tmp_path, provider, []).run([job_id])).failed == 1
+    with store.session() as s:
+        assert s.get(JobRow, job_id).error_class == "ResultExpired"
+    assert [k for j, k, _ in _ledger(store) if j == job_id] == ["reserve", "charge"]

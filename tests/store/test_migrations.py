@@ -17,7 +17,7 @@ def test_fresh_database_is_migrated_to_head_in_wal_mode(tmp_path: Path) -> None:
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
 
 
 def test_migrations_match_the_orm_tables(tmp_path: Path) -> None:
@@ -50,3 +50,23 @@ def test_downgrade_to_base_and_back(tmp_path: Path) -> None:
     assert table_names(store.engine) == ["alembic_version"]
     store.close()
     assert "jobs" in table_names(Store(tmp_path / "state.db").engine)
+
+
+def test_upgrade_from_0001_keeps_rows_and_fills_defaults(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    db = tmp_path / "state.db"
+    engine = create_engine(f"sqlite:///{db}")
+    cfg = alembic_config(str(engine.url))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(text(
+            "INSERT INTO jobs (shot_code, take_number, provider, lane, state, spec, client_ref, attempts, created_at,"
+            " updated_at) VALUES ('1A', 1, 'previz', 'video', 'done', '{}', 'ref1', 1, '2026-01-01', '2026-01-01')"))
+    engine.dispose()
+    store = Store(db)  # opening a film migrates it to head
+    with store.engine.connect() as conn:
+        row = conn.execute(text("SELECT client_ref, remote_data, estimate, draft FROM jobs")).one()
+    assert tuple(row) == ("ref1", "{}", 0.0, 0)

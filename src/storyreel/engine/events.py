@@ -13,3 +13,4 @@ class Event:
     take: int
     state: str
     seconds: float | None = None
+    error: str | None = None  # the error class when a job failed

@@ -74,16 +74,28 @@ TERMINAL_STATES = frozenset({JobState.DONE, JobState.FAILED, JobState.CANCELED, 
 TRANSITIONS: dict[JobState, frozenset[JobState]] = {
     JobState.PLANNED: frozenset({JobState.RESERVED, JobState.CANCELED, JobState.FAILED}),
     JobState.RESERVED: frozenset({JobState.SUBMITTING, JobState.CANCELED, JobState.FAILED}),
-    JobState.SUBMITTING: frozenset({JobState.SUBMITTED, JobState.FAILED, JobState.RECONCILE}),
+    # Back to reserved only when the provider refused the create (429, 5xx before acceptance): nothing was made.
+    JobState.SUBMITTING: frozenset({JobState.SUBMITTED, JobState.RESERVED, JobState.FAILED, JobState.RECONCILE}),
     JobState.SUBMITTED: frozenset({JobState.RUNNING, JobState.DOWNLOADING, JobState.FAILED, JobState.CANCELED}),
     JobState.RUNNING: frozenset({JobState.DOWNLOADING, JobState.FAILED, JobState.CANCELED}),
     JobState.DOWNLOADING: frozenset({JobState.DONE, JobState.FAILED}),
     JobState.DONE: frozenset(),
     JobState.FAILED: frozenset(),
     JobState.CANCELED: frozenset(),
-    JobState.RECONCILE: frozenset({JobState.SUBMITTED, JobState.FAILED}),
+    JobState.RECONCILE: frozenset({JobState.SUBMITTED, JobState.RESERVED, JobState.FAILED}),
+}
+
+# Moves only the director may make (``storyreel jobs retry|cancel|resolve``), never the engine on its own.
+USER_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
+    JobState.FAILED: frozenset({JobState.PLANNED}),  # retry: a new attempt, reserved again
+    JobState.CANCELED: frozenset({JobState.PLANNED}),
+    JobState.RECONCILE: frozenset({JobState.SUBMITTED, JobState.RESERVED, JobState.CANCELED}),
+    JobState.PLANNED: frozenset({JobState.CANCELED}),
+    JobState.RESERVED: frozenset({JobState.CANCELED}),
+    JobState.SUBMITTED: frozenset({JobState.CANCELED}),
+    JobState.RUNNING: frozenset({JobState.CANCELED}),
 }
 
 
-def can_move(src: JobState, dst: JobState) -> bool:
-    return dst in TRANSITIONS[src]
+def can_move(src: JobState, dst: JobState, *, by_user: bool = False) -> bool:
+    return dst in TRANSITIONS[src] or (by_user and dst in USER_TRANSITIONS.get(src, frozenset()))

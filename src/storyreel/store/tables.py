@@ -49,6 +49,12 @@ class JobRow(Base):
     spec: Mapped[dict] = mapped_column(JSON)
     client_ref: Mapped[str] = mapped_column(String(64), unique=True)
     remote_id: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # Adapter data needed to poll/fetch after a crash (Jimeng's req_key, a synchronous API's result URLs).
+    remote_data: Mapped[dict] = mapped_column(JSON, default=dict)
+    estimate: Mapped[float] = mapped_column(Float, default=0.0)
+    draft: Mapped[bool] = mapped_column(default=False)
+    upgrade_of: Mapped[int | None] = mapped_column(ForeignKey("takes.id", use_alter=True), nullable=True)
+    next_try_at: Mapped[float | None] = mapped_column(Float, nullable=True)  # epoch seconds; Retry-After
     error_class: Mapped[str | None] = mapped_column(String(64), nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -77,6 +83,9 @@ class TakeRow(Base):
     clip_ext: Mapped[str | None] = mapped_column(String(8), nullable=True)
     keyframe_sha: Mapped[str | None] = mapped_column(String(64), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="good")  # good | rejected
+    draft: Mapped[bool] = mapped_column(default=False)
+    parent_take: Mapped[int | None] = mapped_column(ForeignKey("takes.id"), nullable=True)  # draft → final
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
     prompt: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -92,8 +101,11 @@ class LedgerRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
-    kind: Mapped[str] = mapped_column(String(16))  # estimate | reserve | charge | refund
+    kind: Mapped[str] = mapped_column(String(16))  # reserve | charge | refund
     provider: Mapped[str] = mapped_column(String(64))
+    shot_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # Where the amount comes from: "estimate" (rate card, before the job) or "reported" (provider usage).
+    basis: Mapped[str] = mapped_column(String(16), default="estimate")
     amount: Mapped[float] = mapped_column(Float, default=0.0)
     currency: Mapped[str] = mapped_column(String(8), default="CNY")
     note: Mapped[str] = mapped_column(Text, default="")
