@@ -65,8 +65,42 @@ def test_upgrade_from_0001_keeps_rows_and_fills_defaults(tmp_path: Path) -> None
         conn.execute(text(
             "INSERT INTO jobs (shot_code, take_number, provider, lane, state, spec, client_ref, attempts, created_at,"
             " updated_at) VALUES ('1A', 1, 'previz', 'video', 'done', '{}', 'ref1', 1, '2026-01-01', '2026-01-01')"))
+        # A take pointing at the job: rebuilding the jobs table must not trip over it.
+        conn.execute(text(
+            "INSERT INTO takes (shot_code, number, job_id, provider, seed, frames, fps, width, height, status, prompt,"
+            " created_at) VALUES ('1A', 1, 1, 'previz', 1, 24, 24, 64, 64, 'good', '', '2026-01-01')"))
     engine.dispose()
     store = Store(db)  # opening a film migrates it to head
     with store.engine.connect() as conn:
         row = conn.execute(text("SELECT client_ref, remote_data, estimate, draft FROM jobs")).one()
     assert tuple(row) == ("ref1", "{}", 0.0, 0)
+    with store.engine.connect() as conn:
+        assert conn.execute(text("SELECT job_id, draft, cost FROM takes")).one() == (1, 0, 0.0)
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert "_alembic_tmp_jobs" not in table_names(store.engine)
+
+
+def test_a_failed_migration_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    db = tmp_path / "state.db"
+    engine = create_engine(f"sqlite:///{db}")
+    cfg = alembic_config(str(engine.url))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        # Sabotage: a table the 0002 batch rebuild will collide with.
+        conn.execute(text("CREATE TABLE _alembic_tmp_takes (x INTEGER)"))
+    engine.dispose()
+    import pytest
+
+    from storyreel.errors import FilmError
+
+    with pytest.raises(FilmError):
+        Store(db)
+    check = create_engine(f"sqlite:///{db}")
+    with check.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+        cols = [r[1] for r in conn.execute(text("PRAGMA table_info(jobs)"))]
+    assert "remote_data" not in cols  # the jobs part of 0002 was rolled back too

@@ -132,16 +132,49 @@ def shoot(
     takes: Annotated[int, typer.Option("--takes", "-n", min=1, max=64, help="Takes per shot (a target). 每个镜头的条数。")] = 1,
     shots: Annotated[str | None, typer.Option("--shots", help="Only these shots, e.g. 3A,3B. 只拍这些镜头。")] = None,
     provider: Annotated[str | None, typer.Option("--provider", "-p", help="Provider name (default: film.toml). 生成服务。")] = None,
+    model: Annotated[str | None, typer.Option("--model", "-m", help="Model (default: the provider's). 模型。")] = None,
+    draft: Annotated[bool, typer.Option("--draft", help="Cheap tier, same seed and inputs; upgrade later. 草稿质量。")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the estimate only. 只估算费用。")] = False,
+    budget: Annotated[float | None, typer.Option("--budget", min=0, help="Spend cap for this command. 本次花费上限。")] = None,
 ) -> None:
     """Generate takes; re-running continues where it stopped. 生成镜头（抽卡）；可断点续拍。"""
     codes = [c.strip() for c in shots.split(",") if c.strip()] if shots else None
+    options = dict(takes=takes, shots=codes, provider=provider, model=model, draft=draft, budget=budget)
     with _film() as film:
-        report = _shoot_with_progress(film, takes=takes, shots=codes, provider=provider)
+        if dry_run:
+            from storyreel.cli.render import estimate_table
+            from storyreel.services.shoot import shoot as run_shoot
+
+            report = run_shoot(film, dry_run=True, **options)
+            _console().print(estimate_table(report))
+            return
+        report = _shoot_with_progress(film, **options)
     s = report.summary
-    _console().print(t(f"{s.done} takes done, {s.failed} failed, {s.reconcile} to reconcile "
-                       f"({report.planned} new jobs, {report.resumed} resumed).",
-                       f"完成 {s.done} 条，失败 {s.failed} 条，待核对 {s.reconcile} 条"
-                       f"（新任务 {report.planned}，续拍 {report.resumed}）。"))
+    con = _console()
+    con.print(t(f"{s.done} takes done, {s.failed} failed, {s.reconcile} to reconcile, {s.not_started} not started "
+                f"({report.planned} new jobs, {report.resumed} resumed).",
+                f"完成 {s.done} 条，失败 {s.failed} 条，待核对 {s.reconcile} 条，未开始 {s.not_started} 条"
+                f"（新任务 {report.planned}，续拍 {report.resumed}）。"))
+    for why in s.stopped_by:
+        con.print(f"[yellow]! {t('stopped early', '提前停止')}: {why}[/]")
+    if s.failed or s.reconcile:
+        con.print(t("See: storyreel jobs", "查看：storyreel jobs"))
+        raise typer.Exit(1)
+
+
+@app.command()
+def upgrade(
+    code: Annotated[str, typer.Argument(help="Shot code. 镜头编号。")],
+    take: Annotated[int, typer.Argument(help="Draft take number. 草稿条号。")],
+) -> None:
+    """Re-render a draft take at final quality, linked to it. 将草稿升级为正式质量。"""
+    from storyreel.services.shoot import upgrade_take
+
+    with _film() as film:
+        report = upgrade_take(film, code, take)
+    s = report.summary
+    _console().print(t(f"Upgrade of {code}-t{take:03d}: {s.done} done, {s.failed} failed, {s.reconcile} to reconcile.",
+                       f"{code}-t{take:03d} 升级：完成 {s.done}，失败 {s.failed}，待核对 {s.reconcile}。"))
     if s.failed or s.reconcile:
         raise typer.Exit(1)
 
@@ -161,6 +194,86 @@ def _shoot_with_progress(film, **options):
                 bar.update(task, description=t(f"Shooting · {ev.shot}-t{ev.take:03d}", f"拍摄中 · {ev.shot}-t{ev.take:03d}"))
 
         return run_shoot(film, listener=on_event, on_plan=lambda n: bar.update(task, total=n), **options)
+
+
+jobs_app = typer.Typer(help="The job queue: list, retry, cancel, resolve. 任务队列。", invoke_without_command=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+@jobs_app.callback()
+def jobs(
+    ctx: typer.Context,
+    reconcile: Annotated[bool, typer.Option("--reconcile", help="Only jobs waiting for you to reconcile. 只看待核对任务。")] = False,
+    all_: Annotated[bool, typer.Option("--all", help="Include finished jobs. 包括已完成任务。")] = False,
+) -> None:
+    """List queued, running, failed and reconcile jobs with their error class. 列出任务及错误类型。"""
+    if ctx.invoked_subcommand:
+        return
+    from storyreel.cli.render import job_table
+    from storyreel.services.jobs import list_jobs
+
+    states = {"reconcile"} if reconcile else None
+    with _film() as film:
+        rows = list_jobs(film, states=states)
+    if not all_ and not reconcile:
+        rows = [j for j in rows if j.state != "done"]
+    _console().print(job_table(rows))
+    if reconcile and rows:
+        _console().print(t(
+            "Check each in the provider's console, then: storyreel jobs resolve ID --remote-id TASK "
+            "(it exists) or --not-created (it does not; it will be sent on the next shoot).",
+            "请在服务商控制台核对每一项，然后运行：storyreel jobs resolve ID --remote-id 任务ID（存在）"
+            "或 --not-created（不存在；下次 shoot 时会重新提交）。"))
+
+
+@jobs_app.command("retry")
+def jobs_retry(ids: Annotated[list[int], typer.Argument(help="Job ids. 任务编号。")]) -> None:
+    """Send failed or canceled jobs again on the next shoot. 重试失败的任务。"""
+    from storyreel.services.jobs import retry_job
+
+    with _film() as film:
+        for i in ids:
+            j = retry_job(film, i)
+            _console().print(t(f"Job {j.id} ({j.take}) will be sent again: storyreel shoot",
+                               f"任务 {j.id}（{j.take}）将重新提交：storyreel shoot"))
+
+
+@jobs_app.command("cancel")
+def jobs_cancel(ids: Annotated[list[int], typer.Argument(help="Job ids. 任务编号。")]) -> None:
+    """Cancel jobs (at the provider too, where it can). 取消任务。"""
+    from storyreel.services.jobs import cancel_job
+
+    with _film() as film:
+        for i in ids:
+            j = cancel_job(film, i)
+            _console().print(t(f"Job {j.id} ({j.take}) canceled.", f"任务 {j.id}（{j.take}）已取消。"))
+
+
+@jobs_app.command("resolve")
+def jobs_resolve(
+    job_id: Annotated[int, typer.Argument(help="Job id. 任务编号。")],
+    remote_id: Annotated[str | None, typer.Option("--remote-id", help="The task id the console shows. 控制台中的任务 ID。")] = None,
+    not_created: Annotated[bool, typer.Option("--not-created", help="The console shows no such task. 控制台没有该任务。")] = False,
+) -> None:
+    """Settle a job whose submit outcome was unknown. 核对提交结果未知的任务。"""
+    from storyreel.services.jobs import resolve_job
+
+    with _film() as film:
+        j = resolve_job(film, job_id, remote_id=remote_id, not_created=not_created)
+    _console().print(t(f"Job {j.id} is now {j.state}; run storyreel shoot to continue.",
+                       f"任务 {j.id} 现为 {j.state}；运行 storyreel shoot 继续。"))
+
+
+@app.command()
+def ledger() -> None:
+    """Spend per shot and provider, cost per used second, usage ratio. 费用报告。"""
+    from storyreel.cli.render import ledger_view
+    from storyreel.services.ledger import ledger_report
+
+    with _film() as film:
+        report = ledger_report(film)
+        budget = film.config.budget
+    _console().print(ledger_view(report, budget=budget))
 
 
 @app.command()
@@ -243,14 +356,38 @@ def demo(
 
 @app.command()
 def providers() -> None:
-    """List the generators storyreel can drive. 列出可用的生成服务。"""
+    """List the generators, their models and capabilities, and whether a key is set. 列出生成服务。"""
+    from storyreel.cli.render import provider_table
     from storyreel.providers import get_provider, provider_names
 
-    con = _console()
+    from storyreel.errors import ProviderUnavailable
+
+    rows = []
     for name in provider_names():
-        caps = get_provider(name, workdir=Path(".")).capabilities()
-        lanes = ", ".join(sorted(lane.value for lane in caps.lanes))
-        con.print(f"[shot.code]{name}[/]  {lanes}  models: {', '.join(m.name for m in caps.models)}")
+        try:
+            caps = get_provider(name, workdir=Path(".")).capabilities()
+        except ProviderUnavailable as exc:
+            _console().print(f"[yellow]{name}: {exc}[/]")
+            continue
+        rows.append((name, caps, _key_state(name, caps.key_env)))
+    _console().print(provider_table(rows))
+
+
+def _key_state(name: str, env: str | None) -> str:
+    import os
+
+    if env is None:
+        return t("not needed", "无需")
+    if any(os.environ.get(v) for v in env.split(",")):
+        return t(f"set ({env})", f"已设置（{env}）")
+    from storyreel.errors import AuthFailed
+    from storyreel.providers.net import api_key
+
+    try:
+        api_key(name, env.split(",")[0])
+        return t("set (keyring)", "已设置（钥匙串）")
+    except AuthFailed:
+        return t(f"missing: set {env}", f"缺失：请设置 {env}")
 
 
 def _report(exc: BaseException) -> int:

@@ -60,3 +60,66 @@ def take_table(code: str, takes: Sequence) -> Table:
         table.add_row(tk.label, str(tk.seed), tk.provider + (f"/{tk.model}" if tk.model else ""),
                       f"{tk.seconds:.2f}", status)
     return table
+
+
+def estimate_table(report) -> Table:
+    table = Table(title=t("Estimate (dry run: nothing sent)", "费用估算（演练：未提交任何任务）"))
+    table.add_column(t("Shot", "镜头"), style="shot.code")
+    table.add_column(t("New takes", "新条数"), justify="right")
+    table.add_column(t("Each", "单价"), justify="right")
+    table.add_column(t("Subtotal", "小计"), justify="right")
+    currency = ""
+    for e in report.estimates:
+        currency = e.currency
+        table.add_row(e.shot, str(e.takes), f"{e.each:.2f}", f"{e.total:.2f}")
+    table.add_section()
+    table.add_row(t("Total", "合计"), str(sum(e.takes for e in report.estimates)), "",
+                  f"[bold]{report.estimated_total:.2f} {currency}[/]")
+    return table
+
+
+def job_table(rows) -> Table:
+    table = Table(title=t("Jobs", "任务"))
+    for col in (t("Id", "编号"), t("Take", "条"), t("Provider", "服务"), t("State", "状态"), t("Error", "错误"),
+                t("Tries", "次数"), t("Remote id", "远端 ID")):
+        table.add_column(col)
+    for j in rows:
+        style = {"failed": "error", "reconcile": "yellow", "done": "take.selected"}.get(j.state, "")
+        err = f"{j.error_class}: {j.error}" if j.error_class else ""
+        table.add_row(str(j.id), j.take, j.provider + (f"/{j.model}" if j.model else ""),
+                      f"[{style}]{j.state}[/]" if style else j.state, err, str(j.attempts), j.remote_id or "")
+    return table
+
+
+def ledger_view(report, *, budget: float | None) -> Table:
+    table = Table(title=t("Ledger", "账目"), show_header=False)
+    table.add_column()
+    table.add_column(justify="right")
+    table.add_row(t("Spent (settled)", "已结算"), f"{report.spent:.2f}")
+    table.add_row(t("Reserved (in flight)", "预留中"), f"{report.reserved:.2f}")
+    if budget is not None:
+        table.add_row(t("Budget left", "剩余预算"), f"{budget - report.spent - report.reserved:.2f}")
+    table.add_row(t("Takes / seconds generated", "生成条数 / 秒数"), f"{report.takes} / {report.generated_seconds:.1f}")
+    table.add_row(t("Seconds in the cut", "成片秒数"), f"{report.used_seconds:.1f}")
+    ratio = report.usage_ratio
+    table.add_row(t("Usage ratio", "素材使用率"), f"{ratio:.0%}" if ratio is not None else "–")
+    cps = report.cost_per_used_second
+    table.add_row(t("Cost per used second", "每秒成片成本"), f"{cps:.2f}" if cps is not None else "–")
+    for title, data in ((t("by shot", "按镜头"), report.by_shot), (t("by provider", "按服务"), report.by_provider)):
+        table.add_section()
+        for k, v in sorted(data.items()):
+            table.add_row(f"{title}: {k}", f"{v:.2f}")
+    return table
+
+
+def provider_table(rows) -> Table:
+    table = Table(title=t("Providers", "生成服务"))
+    for col in (t("Provider", "服务"), t("Models", "模型"), t("Kinds", "类型"), t("Durations (s)", "时长（秒）"),
+                t("Resolutions", "分辨率"), t("Refs", "参考图"), t("Key", "密钥")):
+        table.add_column(col, overflow="fold")
+    for name, caps, key in rows:
+        for i, m in enumerate(caps.models or ()):
+            table.add_row(name if i == 0 else "", m.name + (f" (draft of {m.draft_of})" if m.draft_of else ""),
+                          ", ".join(m.kinds), ", ".join(f"{d:g}" for d in m.durations) or "–",
+                          ", ".join(m.resolutions) or "–", str(m.max_references), key if i == 0 else "")
+    return table

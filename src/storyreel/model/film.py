@@ -40,6 +40,22 @@ class Limits(BaseModel):
     max_shot_seconds: float = Field(8.0, gt=0)
 
 
+class ProviderConfig(BaseModel):
+    """``[providers.<name>]`` in film.toml. Keys never go here: they come from the environment or the keyring."""
+
+    base_url: str | None = None
+    model: str | None = None  # default model for the video lane
+    image_model: str | None = None
+    options: dict = Field(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _url(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("http://", "https://")):
+            raise ValueError(f"must start with http:// or https://, got {v!r}")
+        return v
+
+
 class FilmConfig(BaseModel):
     title: str
     language: str = "zh"  # "zh" or "en": reading speed and UI language
@@ -47,7 +63,8 @@ class FilmConfig(BaseModel):
     provider: str = "previz"
     style: str | None = None  # a key of bible/styles.toml
     limits: Limits = Field(default_factory=Limits)
-    budget: float | None = None  # currency units; None = no cap
+    budget: float | None = Field(None, ge=0)  # currency units; None = no cap
+    providers: dict[str, ProviderConfig] = Field(default_factory=dict)
 
     @field_validator("language")
     @classmethod

@@ -19,6 +19,9 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    # pysqlite only opens transactions before DML, so a schema change half done by a crash would stay half done.
+    # Taking BEGIN into our own hands (see _on_begin) makes DDL transactional: a migration lands whole or not.
+    dbapi_conn.isolation_level = None
     cur = dbapi_conn.cursor()
     # WAL lets the studio read while the engine writes; busy_timeout rides out short write locks.
     cur.execute("PRAGMA journal_mode=WAL")
@@ -26,6 +29,10 @@ def _on_connect(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def _on_begin(conn) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def alembic_config(url: str):  # -> alembic.config.Config, imported lazily: alembic is slow to import
@@ -38,7 +45,7 @@ def alembic_config(url: str):  # -> alembic.config.Config, imported lazily: alem
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to head. Cheap when it already is: compares revisions before loading Alembic's scripts."""
+    """Bring the schema to head, in one transaction: a migration lands whole or not at all."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
@@ -49,15 +56,27 @@ def upgrade(engine: Engine) -> None:
         current = MigrationContext.configure(conn).get_current_revision()
     if current == head:
         return
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        # Batch migrations rebuild tables; with foreign keys enforced, dropping the old table would fail on rows
+        # that point at it. The pragma only takes effect outside a transaction.
+        raw = conn.connection.dbapi_connection  # straight to sqlite3: SQLAlchemy would wrap it in BEGIN
+        raw.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with conn.begin():
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+                problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if problems:
+                    raise RuntimeError(f"migration left dangling references: {problems[:3]}")
+        finally:
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 def open_engine(db_path: Path, *, migrate: bool = True) -> Engine:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(f"sqlite:///{db_path}", future=True)
     event.listen(engine, "connect", _on_connect)
+    event.listen(engine, "begin", _on_begin)
     try:
         if migrate:
             upgrade(engine)

@@ -1,0 +1,63 @@
+"""The ledger report: what the film has cost, where, and the two figures directors quote —
+**cost per used second** (spend ÷ seconds in the cut) and **usage ratio** (seconds in the cut ÷ seconds
+generated; a good director keeps about a quarter).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from storyreel.services.film import Film
+from storyreel.services.plan import list_shots
+from storyreel.services.review import selected_takes
+from storyreel.store import JobRow, LedgerRow, TakeRow
+
+
+@dataclass
+class LedgerReport:
+    spent: float = 0.0  # settled charges
+    reserved: float = 0.0  # held for jobs still running or waiting
+    by_shot: dict[str, float] = field(default_factory=dict)
+    by_provider: dict[str, float] = field(default_factory=dict)
+    generated_seconds: float = 0.0
+    used_seconds: float = 0.0
+    takes: int = 0
+
+    @property
+    def usage_ratio(self) -> float | None:
+        return self.used_seconds / self.generated_seconds if self.generated_seconds else None
+
+    @property
+    def cost_per_used_second(self) -> float | None:
+        return self.spent / self.used_seconds if self.used_seconds else None
+
+
+def ledger_report(film: Film) -> LedgerReport:
+    r = LedgerReport()
+    by_shot: dict[str, float] = defaultdict(float)
+    by_provider: dict[str, float] = defaultdict(float)
+    with film.store.session() as s:
+        per_job: dict[int | None, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+        meta: dict[int | None, tuple[str, str]] = {}
+        for row in s.scalars(select(LedgerRow)):
+            per_job[row.job_id][row.kind] += row.amount
+            meta[row.job_id] = (row.shot_code or "?", row.provider)
+        states = dict(s.execute(select(JobRow.id, JobRow.state)).all())
+        for job_id, kinds in per_job.items():
+            shot, provider = meta[job_id]
+            if "charge" in kinds:
+                r.spent += kinds["charge"]
+                by_shot[shot] += kinds["charge"]
+                by_provider[provider] += kinds["charge"]
+            elif states.get(job_id) not in ("failed", "canceled", "done"):
+                r.reserved += kinds.get("reserve", 0.0) - kinds.get("refund", 0.0)
+        for t in s.scalars(select(TakeRow)):
+            r.generated_seconds += t.frames / t.fps if t.fps else 0.0
+            r.takes += 1
+    picks = selected_takes(film) if list_shots(film) else {}
+    r.used_seconds = sum(t.seconds for t in picks.values() if t is not None)
+    r.by_shot, r.by_provider = dict(by_shot), dict(by_provider)
+    return r
