@@ -46,6 +46,7 @@ class ProviderConfig(BaseModel):
     base_url: str | None = None
     model: str | None = None  # default model for the video lane
     image_model: str | None = None
+    poll_interval: float = Field(5.0, gt=0, le=600)  # seconds between status checks (vendors ask for ~5 s)
     options: dict = Field(default_factory=dict)
 
     @field_validator("base_url")

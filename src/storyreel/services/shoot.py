@@ -120,13 +120,15 @@ def plan_jobs(film: Film, todo: Sequence[tuple[Shot, int]], *, provider: Provide
 def shoot(film: Film, *, takes: int = 1, shots: Sequence[str] | None = None, provider: str | None = None,
           model: str | None = None, draft: bool = False, dry_run: bool = False, budget: float | None = None,
           listener: Callable[[Event], None] | None = None, on_plan: Callable[[int], None] | None = None,
-          transport=None, poll_interval: float = 2.0) -> ShootReport:
+          transport=None, poll_interval: float | None = None) -> ShootReport:
     """``storyreel shoot``: make sure every chosen shot has ``takes`` takes, resuming unfinished jobs first."""
     if takes < 1:
         raise ValueError("takes must be at least 1")
     name = provider or film.config.provider
     conf = film.config.providers.get(name)
     model = model or (conf.model if conf else None)
+    if poll_interval is None:
+        poll_interval = conf.poll_interval if conf else 5.0
     prov = open_provider(film, name, transport=transport)  # unknown names fail here, before a job is written
     chosen = resolve_shots(film, shots)
     todo = _missing_takes(film, chosen, takes)
@@ -181,7 +183,7 @@ def shoot(film: Film, *, takes: int = 1, shots: Sequence[str] | None = None, pro
 
 
 def upgrade_take(film: Film, code: str, number: int, *, listener: Callable[[Event], None] | None = None,
-                 transport=None, poll_interval: float = 2.0) -> ShootReport:
+                 transport=None, poll_interval: float | None = None) -> ShootReport:
     """``storyreel upgrade 3A 4``: re-render a draft take at final quality, same seed and inputs, linked to it."""
     from storyreel.errors import TakeNotFound
     from storyreel.store import TakeRow
@@ -199,6 +201,9 @@ def upgrade_take(film: Film, code: str, number: int, *, listener: Callable[[Even
         next_number = (max(s.scalars(select(JobRow.take_number).where(JobRow.shot_code == shot.code)), default=0) + 1)
         take_id = take.id
     prov = open_provider(film, src_job.provider, transport=transport)
+    conf = film.config.providers.get(src_job.provider)
+    if poll_interval is None:
+        poll_interval = conf.poll_interval if conf else 5.0
     if upgraded is None:
         spec = TakeSpec.model_validate(src_job.spec).model_copy(update={"draft": False})
         prov.check(spec)
