@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from storyreel.errors import MediaError, OutputNotWritable
-from storyreel.media import video
+from storyreel.media import files
 from storyreel.media.video import VideoWriter, encode_frames, save_png
 
 
@@ -206,7 +206,7 @@ def test_disk_errors_become_output_not_writable(tmp_path: Path, monkeypatch: pyt
     def failing_replace(src, dst):
         raise OSError(code, os.strerror(code))
 
-    monkeypatch.setattr(video.os, "replace", failing_replace)
+    monkeypatch.setattr(files.os, "replace", failing_replace)
     out = tmp_path / "clip.mp4"
     with pytest.raises(OutputNotWritable, match=words) as err:
         encode_frames(_frames(3), out, fps=12, width=64, height=48)

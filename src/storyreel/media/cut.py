@@ -25,7 +25,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from storyreel.errors import MediaError
-from storyreel.media.ffmpeg import check_writable, oserror_to_media_error, run_ffmpeg
+from storyreel.media.ffmpeg import check_writable, run_ffmpeg
+from storyreel.media.files import oserror_not_writable
 from storyreel.media.fonts import Font
 from storyreel.media.probe import VideoInfo, probe
 from storyreel.media.subtitles import Cue, ass_text, write_srt
@@ -203,7 +204,7 @@ def render_cut(
     try:
         workdir = Path(tempfile.mkdtemp(prefix=f".{out.stem}.", suffix=".partial", dir=out.parent))
     except OSError as exc:
-        raise oserror_to_media_error(exc, out) from None
+        raise oserror_not_writable(exc, out) from None
     try:
         try:  # small files; an OSError here still means the output folder is the problem
             concat = workdir / "clips.ffconcat"
@@ -215,7 +216,7 @@ def render_cut(
                 ass.write_text(ass_text(cues, fps, width=width, height=height, font=font), "utf-8")
                 fonts = _fonts_dir(font, workdir)
         except OSError as exc:
-            raise oserror_to_media_error(exc, out) from None
+            raise oserror_not_writable(exc, out) from None
         tmp_out = workdir / f"cut{out.suffix or '.mp4'}"
         run_ffmpeg(
             _ffmpeg_args(concat=concat, video_filter=_video_filter(fps, ass, fonts), tmp_out=tmp_out, fps=fps,
@@ -234,7 +235,7 @@ def render_cut(
         try:
             os.replace(tmp_out, out)
         except OSError as exc:
-            raise oserror_to_media_error(exc, out) from None
+            raise oserror_not_writable(exc, out) from None
         write_srt(cues, srt, fps)
         return out
     finally:

@@ -12,7 +12,6 @@ the last line of ffmpeg's stderr that says something.
 
 from __future__ import annotations
 
-import errno
 import os
 import re
 import shutil
@@ -24,7 +23,8 @@ from collections import deque
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from storyreel.errors import MediaError, OutputNotWritable
+from storyreel.errors import MediaError
+from storyreel.media.files import not_writable, oserror_not_writable
 
 ENV_VAR = "STORYREEL_FFMPEG"
 
@@ -90,59 +90,6 @@ def ffmpeg_exe() -> str:
     raise MediaError(INSTALL_HINT, zh=INSTALL_HINT_ZH)
 
 
-def not_writable(output: Path, reason: str) -> OutputNotWritable:
-    """The error for an output we cannot write. ``reason`` is one of: full, too_large, read_only, denied."""
-    en, zh = {
-        "full": (
-            "the disk is full. Free some space and try again.",
-            "磁盘已满。请腾出空间后重试。",
-        ),
-        "too_large": (
-            "the file grew larger than this system allows (file-size limit or full disk). "
-            "Free some space or raise the limit and try again.",
-            "文件超出了系统允许的大小（文件大小限制或磁盘已满）。请腾出空间或提高限制后重试。",
-        ),
-        "read_only": (
-            "the folder is on a read-only disk. Choose another output folder.",
-            "该文件夹位于只读磁盘上。请选择其他输出文件夹。",
-        ),
-        "denied": (
-            "permission denied. Check the folder's permissions or choose another output folder.",
-            "没有写入权限。请检查文件夹权限或选择其他输出文件夹。",
-        ),
-    }[reason]
-    return OutputNotWritable(
-        f"Cannot write {output}: {en}",
-        zh=f"无法写入 {output}：{zh}",
-        path=str(output),
-        reason=reason,
-    )
-
-
-def oserror_to_media_error(exc: OSError, output: Path) -> MediaError:
-    """Translate an OSError raised while writing ``output`` (by Python, not ffmpeg)."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return not_writable(output, "full")
-    if exc.errno == errno.EFBIG:
-        return not_writable(output, "too_large")
-    if exc.errno == errno.EROFS:
-        return not_writable(output, "read_only")
-    if exc.errno in (errno.EACCES, errno.EPERM):
-        return not_writable(output, "denied")
-    if exc.errno in (errno.ENOTDIR, errno.EISDIR, errno.ENOENT, errno.EEXIST):  # EEXIST: mkdir over a file
-        return OutputNotWritable(
-            f"Cannot write {output}: {exc.strerror or exc}. Check that the output folder exists and is a folder.",
-            zh=f"无法写入 {output}：{exc.strerror or exc}。请确认输出文件夹存在且确实是文件夹。",
-            path=str(output),
-            reason="missing",
-        )
-    return MediaError(
-        f"Cannot write {output}: {exc.strerror or exc}.",
-        zh=f"无法写入 {output}：{exc.strerror or exc}。",
-        path=str(output),
-    )
-
-
 def check_writable(folder: Path, *, output: Path | None = None) -> None:
     """Fail early, before minutes of encoding, when ``folder`` cannot take a new file.
 
@@ -154,7 +101,7 @@ def check_writable(folder: Path, *, output: Path | None = None) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".storyreel-write-check-", dir=folder)
     except OSError as exc:
-        raise oserror_to_media_error(exc, target) from None
+        raise oserror_not_writable(exc, target) from None
     try:
         os.close(fd)
     finally:

@@ -16,14 +16,14 @@ Speakers are shown in front of the line: ``林晓：你好`` (full-width colon, 
 ``MAYA: Hello`` otherwise; names are upper-cased, as in a screenplay.
 
 libass breaks lines only at spaces, so Chinese would run off the screen. ``write_ass`` therefore wraps every
-line itself, measuring with the same font file at the size libass will use, and tells libass not to re-wrap.
+line itself (``media.textlayout``: balanced lines, Chinese line-start/line-end rules), measuring with the same
+font file at the size libass will use, and tells libass not to re-wrap. Files are written atomically
+(``media.files``).
 """
 
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -34,15 +34,11 @@ import pysubs2
 from PIL import ImageFont
 
 from storyreel.errors import MediaError
-from storyreel.media.ffmpeg import oserror_to_media_error
+from storyreel.media.files import atomic_write_text
 from storyreel.media.fonts import Font
+from storyreel.media.textlayout import has_cjk, wrap_balanced
 
 STYLE_NAME = "Default"
-
-# Full-width punctuation that must not begin a line (it hangs at the end of the previous one instead).
-_NO_LINE_START = set("，。、；：！？）》」』】〕〉”’…·,.;:!?)]}%")
-# Punctuation that must not end a line (it moves to the next one with the word it opens).
-_NO_LINE_END = set("（《「『【〔〈“‘([{")
 
 
 @dataclass(frozen=True)
@@ -71,91 +67,13 @@ def frame_to_ass_ms(frame: int, fps: int | Fraction) -> int:
 
 # --- text ---------------------------------------------------------------------------------------------------
 
-def is_cjk_char(ch: str) -> bool:
-    cp = ord(ch)
-    return (
-        0x2E80 <= cp <= 0x9FFF  # radicals, CJK punctuation, kana, CJK unified ideographs (+ext A)
-        or 0xAC00 <= cp <= 0xD7AF  # Hangul syllables
-        or 0xF900 <= cp <= 0xFAFF  # compatibility ideographs
-        or 0xFF00 <= cp <= 0xFFEF  # full-width forms (，！？ etc.)
-        or 0x20000 <= cp <= 0x3FFFF  # ideograph extensions B and later
-    )
-
-
-def is_cjk_text(text: str) -> bool:
-    return any(is_cjk_char(ch) for ch in text)
-
-
 def cue_text(cue: Cue) -> str:
     """The line as shown, with the speaker in front when there is one."""
     text = cue.text.strip()
     if not cue.speaker:
         return text
     name = cue.speaker.strip().upper()
-    return f"{name}：{text}" if is_cjk_text(text) else f"{name}: {text}"
-
-
-def _units(paragraph: str) -> list[str]:
-    """Split into the pieces a line may break between: each CJK character, each Latin word with its spaces."""
-    units: list[str] = []
-    word = ""
-    for ch in paragraph:
-        if is_cjk_char(ch):
-            if word:
-                units.append(word)
-                word = ""
-            units.append(ch)
-        elif ch == " ":
-            word += ch
-            units.append(word)
-            word = ""
-        else:
-            word += ch
-    if word:
-        units.append(word)
-    return units
-
-
-def wrap_line(paragraph: str, measure: "Measure", max_width: float) -> list[str]:
-    """Greedy wrap of one paragraph into lines no wider than ``max_width`` (as measured by ``measure``).
-
-    Line-start/line-end punctuation rules (kinsoku) apply: a closing mark hangs on the previous line, an
-    opening mark moves down with what follows it.
-    """
-    lines: list[list[str]] = [[]]
-    for unit in _units(paragraph):
-        current = lines[-1]
-        fits = measure(("".join(current) + unit).rstrip()) <= max_width
-        hangs = unit.strip() in _NO_LINE_START  # "" for a bare space, which is never in the set
-        if not current or fits or hangs:
-            current.append(unit)
-            continue
-        carried: list[str] = []
-        while len(current) > 1 and current[-1].strip() and current[-1].strip()[-1] in _NO_LINE_END:
-            carried.insert(0, current.pop())
-        lines.append([*carried, unit])
-    return [text for text in ("".join(line).strip() for line in lines) if text]
-
-
-def wrap_balanced(paragraph: str, measure: "Measure", max_width: float) -> list[str]:
-    """Wrap into as few lines as ``wrap_line`` needs, but with lines of similar length.
-
-    Subtitle style prefers two half-lines to one full line over a short orphan: we search for the narrowest
-    width that still needs no more lines than the greedy wrap at full width.
-    """
-    lines = wrap_line(paragraph, measure, max_width)
-    if len(lines) < 2:
-        return lines
-    low, high = max_width / len(lines), max_width
-    best = lines
-    for _ in range(12):  # about 0.02% of the width: far below a pixel
-        mid = (low + high) / 2
-        candidate = wrap_line(paragraph, measure, mid)
-        if len(candidate) <= len(lines):
-            best, high = candidate, mid
-        else:
-            low = mid
-    return best
+    return f"{name}：{text}" if has_cjk(text) else f"{name}: {text}"
 
 
 class Measure:
@@ -197,47 +115,6 @@ def _load_font(path: str, index: int, size: int) -> ImageFont.FreeTypeFont:
         ) from None
 
 
-# --- files --------------------------------------------------------------------------------------------------
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write via a temporary file in the same folder and ``os.replace``, so readers never see half a file."""
-    path = Path(path)
-    tmp: str | None = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        # mkstemp makes the file private (0600); a subtitle file should get the permissions any new file gets.
-        os.chmod(tmp, _new_file_mode(path))
-        os.replace(tmp, path)
-        tmp = None
-    except OSError as exc:
-        raise oserror_to_media_error(exc, path) from None
-    finally:
-        if tmp is not None:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-
-
-def _new_file_mode(path: Path) -> int:
-    """Mode for a file replacing ``path``: the old file's, else 0666 minus the process umask."""
-    try:
-        return path.stat().st_mode & 0o7777
-    except OSError:
-        pass
-    umask = 0o022
-    try:  # Linux tells the umask without changing it (os.umask can only be read by setting it)
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                umask = int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0o666 & ~umask
-
-
 def _sorted(cues: Iterable[Cue]) -> list[Cue]:
     return sorted(cues, key=lambda c: (c.start_frame, c.end_frame))
 
@@ -254,9 +131,7 @@ def srt_text(cues: Iterable[Cue], fps: int | Fraction) -> str:
 
 def write_srt(cues: Iterable[Cue], path: Path, fps: int | Fraction) -> Path:
     """Write ``cues`` as SubRip to ``path`` (UTF-8, atomically). Timing rules: see the module docstring."""
-    path = Path(path)
-    _atomic_write_text(path, srt_text(cues, fps))
-    return path
+    return atomic_write_text(path, srt_text(cues, fps))
 
 
 @dataclass(frozen=True)
@@ -314,7 +189,8 @@ def ass_text(cues: Iterable[Cue], fps: int | Fraction, *, width: int, height: in
     for cue in _sorted(cues):
         lines: list[str] = []
         for paragraph in cue_text(cue).splitlines():
-            lines.extend(wrap_balanced(paragraph, measure, max_width))
+            # hang: a closing mark may stand in the margin rather than take a line of its own
+            lines.extend(wrap_balanced(paragraph, measure, max_width, hang=True))
         event = pysubs2.SSAEvent(
             start=frame_to_ass_ms(cue.start_frame, fps),
             end=frame_to_ass_ms(cue.end_frame, fps),
@@ -335,6 +211,4 @@ def write_ass(
     font: Font,
 ) -> Path:
     """Write ``cues`` as an ASS script styled for burn-in at ``width``×``height`` (UTF-8, atomically)."""
-    path = Path(path)
-    _atomic_write_text(path, ass_text(cues, fps, width=width, height=height, font=font))
-    return path
+    return atomic_write_text(path, ass_text(cues, fps, width=width, height=height, font=font))

@@ -4,19 +4,17 @@ All PyAV encoding lives here. A clip is H.264 (libx264) in yuv420p with BT.709 c
 with time base ``1/fps`` (frame *i* has pts *i*), ``+faststart`` so browsers can play it while it downloads, and no
 audio. Encoding is frame-exact: N frames in, N frames in the file.
 
-Writes go to a hidden temporary file in the target folder and are moved into place with ``os.replace`` only when
-complete, so an interrupted or failed write never leaves a half file under the real name. Disk trouble (read-only
-folder, full disk, no permission, file too large) is raised as ``OutputNotWritable``, naming the path and the cause.
+Writes go through ``media.files.atomic_target``: a hidden temporary file in the target folder, moved into place
+only when complete, so an interrupted or failed write never leaves a half file under the real name. Disk trouble
+(read-only folder, full disk, no permission, file too large) is raised as ``OutputNotWritable``, naming the path
+and the cause.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
-import os
-import secrets
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
 
@@ -24,69 +22,14 @@ import av
 import numpy as np
 from PIL import Image
 
-from storyreel.errors import MediaError, OutputNotWritable
+from storyreel.errors import MediaError
+from storyreel.media.files import atomic_target
 
+# atomic_target lives in media.files; it is still offered here for callers that took it from this module.
 __all__ = ["VideoWriter", "atomic_target", "encode_frames", "save_png"]
 
 # Container format by file suffix; anything else is refused rather than guessed.
 _FORMATS = {".mp4": "mp4", ".m4v": "mp4", ".mov": "mov", ".mkv": "matroska"}
-
-_CAUSES = {
-    errno.ENOSPC: ("the disk is full", "磁盘已满"),
-    errno.EDQUOT: ("the disk quota is exceeded", "超出磁盘配额"),
-    errno.EROFS: ("the folder is on a read-only file system", "该文件夹位于只读文件系统上"),
-    errno.EACCES: ("permission denied", "没有写入权限"),
-    errno.EPERM: ("permission denied", "没有写入权限"),
-    errno.EFBIG: ("the file is too large for this file system or the process's file-size limit",
-                  "文件超过了文件系统或进程允许的大小"),
-    errno.ENOENT: ("the folder does not exist", "文件夹不存在"),
-    errno.ENOTDIR: ("a part of the path is a file, not a folder", "路径中有一部分是文件而不是文件夹"),
-    errno.EISDIR: ("the path is a folder", "该路径是一个文件夹"),
-}
-
-
-def _not_writable(path: Path, exc: OSError) -> OutputNotWritable:
-    en, zh = _CAUSES.get(exc.errno or 0, (exc.strerror or str(exc), exc.strerror or str(exc)))
-    return OutputNotWritable(
-        f"Cannot write {path}: {en}. Free some space or choose a folder you can write to.",
-        zh=f"无法写入 {path}：{zh}。请清理磁盘空间，或换一个有写入权限的文件夹。",
-        path=str(path),
-        errno=exc.errno,
-    )
-
-
-@contextlib.contextmanager
-def atomic_target(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; on success move it onto ``path``, on any failure delete it.
-
-    ``OSError`` from the body or the final move becomes ``OutputNotWritable``; other exceptions pass through.
-    """
-    path = Path(path)
-    tmp: Path | None = None
-    try:
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            # Keep the real suffix last so tools that sniff by extension still work on the temp file. Not
-            # mkstemp: its 0600 mode would stick to the final file; os.open with 0o666 honours the umask.
-            for _ in range(100):
-                candidate = path.parent / f".{path.stem}.{secrets.token_hex(4)}.part{path.suffix}"
-                try:
-                    os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-                except FileExistsError:
-                    continue
-                tmp = candidate
-                break
-            else:
-                raise FileExistsError(errno.EEXIST, "could not create a temporary file", str(path.parent))
-            yield tmp
-            os.replace(tmp, path)
-            tmp = None
-        except OSError as exc:
-            raise _not_writable(path, exc) from exc
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                tmp.unlink()
 
 
 def save_png(image: Image.Image | np.ndarray, path: Path) -> Path:

@@ -8,13 +8,14 @@ from __future__ import annotations
 import math
 import random
 import threading
-import unicodedata
 import zlib
 from dataclasses import dataclass
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from storyreel.media import textlayout
 from storyreel.media.fonts import cjk_font
+from storyreel.media.textlayout import has_cjk as has_cjk  # re-exported: the scenery asks if a shot is Chinese
 
 RGB = tuple[int, int, int]
 RGBA = tuple[int, int, int, int]
@@ -136,69 +137,16 @@ def text_size(text: str, fnt: ImageFont.FreeTypeFont) -> tuple[int, int]:
     return (math.ceil(fnt.getlength(text)), ascent + descent)
 
 
-def is_cjk(ch: str) -> bool:
-    return unicodedata.east_asian_width(ch) in ("W", "F")
-
-
-def has_cjk(text: str) -> bool:
-    return any(is_cjk(ch) for ch in text)
-
-
-_NO_LINE_START = set("，。、；：！？）」』》〉】”’…—,.;:!?)]}%")
-
-
-def _tokens(text: str) -> list[str]:
-    """Split into break units: each CJK character alone, Latin words with their trailing space."""
-    out: list[str] = []
-    word = ""
-    for ch in text:
-        if is_cjk(ch):
-            if word:
-                out.append(word)
-                word = ""
-            if out and ch in _NO_LINE_START:
-                out[-1] += ch  # keep closing punctuation on the line before
-            else:
-                out.append(ch)
-        elif ch == " ":
-            out.append(word + " ")
-            word = ""
-        elif ch in _NO_LINE_START and not word and out:
-            out[-1] += ch
-        else:
-            word += ch
-    if word:
-        out.append(word)
-    return out
-
-
 def wrap(text: str, fnt: ImageFont.FreeTypeFont, max_width: float, max_lines: int = 3) -> list[str]:
-    """Greedy wrap that handles Chinese (break anywhere) and English (break at spaces). Ellipsis past max_lines."""
-    lines: list[str] = []
-    cur = ""
-    for tok in _tokens(" ".join(text.split())):
-        trial = cur + tok
-        if cur and fnt.getlength(trial.rstrip()) > max_width:
-            lines.append(cur.rstrip())
-            cur = tok.lstrip()
-        else:
-            cur = trial
-    if cur.strip():
-        lines.append(cur.rstrip())
-    if len(lines) > max_lines:
-        last = lines[max_lines - 1]
-        while last and fnt.getlength(last + "…") > max_width:
-            last = last[:-1]
-        lines = lines[: max_lines - 1] + [last + "…"]
-    return lines
+    """Wrap ``text`` (Chinese breaks anywhere, English at spaces) to ``max_width`` px in ``fnt``; lines past
+    ``max_lines`` are dropped and the last kept one ends in an ellipsis. Runs of whitespace count as one space:
+    captions come from screenplay text, where line breaks and indents are layout, not content."""
+    return textlayout.wrap(" ".join(text.split()), fnt.getlength, max_width, max_lines=max_lines)
 
 
 def fit_text(text: str, fnt: ImageFont.FreeTypeFont, max_width: float) -> str:
-    if fnt.getlength(text) <= max_width:
-        return text
-    while text and fnt.getlength(text + "…") > max_width:
-        text = text[:-1]
-    return text + "…"
+    """``text`` on one line of at most ``max_width`` px, cut short with an ellipsis when it is longer."""
+    return textlayout.fit_line(text, fnt.getlength, max_width)
 
 
 # --- pencil / marker strokes ---------------------------------------------------------------------------------
