@@ -247,7 +247,8 @@ class ArkProvider:
     def capabilities(self) -> Capabilities:
         return Capabilities(
             lanes=frozenset({Lane.IMAGE, Lane.VIDEO}), models=MODELS,
-            max_concurrency=2,  # Ark's per-account task concurrency is not documented [unverified]
+            # Ark's per-account task concurrency is not documented [unverified]; film.toml options can raise it.
+            max_concurrency=int((self.settings.options or {}).get("max_concurrency", 2)),
             can_cancel=True,  # queued video tasks only
             can_lookup_by_client_ref=False, resubmit_is_free=False, charges_failed_jobs=False,
             currency=self.currency, key_env=KEY_ENV,
@@ -478,12 +479,17 @@ class ArkProvider:
                                     zh=f"方舟已找不到任务 {path.rsplit('/', 1)[-1]}。", provider=NAME) from exc
             raise ark_error(resp.status_code, _json_or_none(resp), headers=resp.headers, key=key) from exc
         try:
-            return resp.json() if resp.content else {}
+            answer = resp.json() if resp.content else {}
         except ValueError as exc:
             if create:
                 raise SubmitOutcomeUnknown("Ark accepted the create but its answer was unreadable; it may be billed.",
                                            zh="方舟接受了创建请求但回复无法解析；可能已计费。", provider=NAME) from exc
             raise TransientFailure("Ark's answer was not JSON.", zh="方舟的回复不是 JSON。", provider=NAME) from exc
+        # An explicit error body, even under HTTP 200, is a refusal: nothing was made, so it is not "unknown".
+        if isinstance(answer, dict) and isinstance(answer.get("error"), dict) and "id" not in answer \
+                and "data" not in answer:
+            raise ark_error(resp.status_code, answer, headers=resp.headers, key=key)
+        return answer
 
     # ---- spec → plan -----------------------------------------------------------------------------------------
     def _wire_model(self, spec: TakeSpec, model: ModelInfo) -> str:
