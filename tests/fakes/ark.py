@@ -389,9 +389,10 @@ class ArkFake:
                 task.settled = True
                 task.tokens = w * h * 24 * task.duration // 1024
                 self.tokens_billed += task.tokens
-                task.video_token = self._file_url(request, MP4, "video/mp4")
+                # Each task's video is distinct (its id inside), so tests can tell results apart by hash.
+                task.video_token = self._file_url(request, MP4 + task.id.encode(), "video/mp4")
                 if task.return_last_frame:
-                    task.last_frame_token = self._file_url(request, PNG, "image/png")
+                    task.last_frame_token = self._file_url(request, PNG + task.id.encode(), "image/png")
             out["content"] = {"video_url": task.video_token}
             if task.last_frame_token:
                 out["content"]["last_frame_url"] = task.last_frame_token

@@ -294,13 +294,14 @@ def test_poll_walks_the_scripted_states_then_fetch_downloads_and_prices_usage(ri
     async def scenario():
         handle = await p.submit(video(), client_ref="sm")
         states = await poll_all(p, handle)
-        return states, await p.fetch(handle, video(), tmp_path / "sm")
+        return handle, states, await p.fetch(handle, video(), tmp_path / "sm")
 
-    states, result = run(p, scenario)
+    handle, states, result = run(p, scenario)
     assert states == ["queued", "queued", "running", "running", "running", "succeeded"]
     tokens = 1920 * 1088 * 24 * 5 // 1024
     assert rig.fake.tokens_billed == tokens == 244800
-    assert result.clip.read_bytes() == MP4 and result.last_frame.read_bytes() == PNG
+    assert result.clip.read_bytes() == MP4 + handle.remote_id.encode()
+    assert result.last_frame.read_bytes() == PNG + handle.remote_id.encode()
     assert result.usage == {"completion_tokens": float(tokens)}
     assert result.cost == pytest.approx(tokens / 1e6 * PRICES["CNY"][SEEDANCE_PRO])
     queries = [r for r in rig.api() if r.method == "GET"]
