@@ -16,7 +16,7 @@ It reproduces what providers.md §1.1, §1.2 and the Ark rows of §12 say, not w
   running one; tokens ``w*h*24*dur/1024`` billed on success only;
 - result URLs served by the fake at ``/files/{token}``, dead (404) once ``url_ttl`` has passed on the fake clock.
 
-Knobs: ``script`` (per new task), ``fail_code``, ``image_errors`` ({index: code}), ``group_size``, ``url_ttl``,
+Knobs: ``script`` (per new task), ``task_seconds`` (a fixed real-time latency instead of the script), ``fail_code``, ``image_errors`` ({index: code}), ``group_size``, ``url_ttl``,
 ``max_active_tasks`` + ``concurrency_code``, ``truncate_downloads`` (count), and ``inject(Fault(...))`` for
 errors, connection drops and delayed answers on one operation. Accounting: ``billable_creates``,
 ``tokens_billed``, ``images_billed``; every request is kept in ``received``.
@@ -117,6 +117,8 @@ class FakeTask:
     created_at: float
     updated_at: float
     pos: int = 0
+    run_seconds: float | None = None  # real-time mode: running for this long after creation, then succeeded
+    started_real: float = 0.0
     deleted: bool = False
     settled: bool = False
     tokens: int = 0
@@ -125,6 +127,8 @@ class FakeTask:
 
     @property
     def status(self) -> str:
+        if self.run_seconds is not None and self.script != ["cancelled"]:
+            return "running" if time.monotonic() - self.started_real < self.run_seconds else "succeeded"
         return self.script[self.pos]
 
 
@@ -149,6 +153,7 @@ class ArkFake:
         self.group_size: int | None = None  # images made in "auto" mode; None: max_images
         self.url_ttl = 86400.0
         self.max_active_tasks: int | None = None
+        self.task_seconds: float | None = None  # fixed real latency per task (benchmarks), instead of ``script``
         self.concurrency_code = "ConcurrencyLimitExceeded"  # [unverified] placeholder
         self.truncate_downloads = 0
         self.faults: list[Fault] = []
@@ -345,7 +350,7 @@ class ArkFake:
             id=task_id, model=model, body=body, mode=mode, resolution=resolution, ratio=ratio, duration=duration,
             seed=seed if seed != -1 else 12345, watermark=str(params.get("watermark", "false")).lower() == "true",
             return_last_frame=bool(body.get("return_last_frame", False)), script=list(self.script),
-            created_at=now, updated_at=now)
+            created_at=now, updated_at=now, run_seconds=self.task_seconds, started_real=time.monotonic())
         self.billable_creates += 1
         return await self._answer({"id": task_id}, fault)
 

@@ -1,0 +1,114 @@
+"""Engine throughput: N jobs against the Ark fake with a fixed task latency L and a concurrency cap C.
+
+Baseline (same run, by construction): the ideal wall time ⌈N/C⌉·L of a scheduler that keeps all C slots busy
+and wastes nothing. Prints the ratio (goal ≤ 1.10) and the engine's own CPU time per job (goal ≤ 2 ms), measured
+in this process while the fake runs in a separate process so its CPU is not counted.
+
+    python bench/shoot_throughput.py [--jobs 400] [--cap 16] [--latency 0.5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FAKE = """
+import sys, time, uvicorn
+sys.path.insert(0, {root!r})
+from tests.fakes.ark import make_app
+from tests.fakes.server import FakeClock
+app, fake = make_app(clock=FakeClock())
+fake.task_seconds = {latency}
+fake.max_active_tasks = {cap}
+uvicorn.run(app, host="127.0.0.1", port={port}, log_level="warning", access_log=False)
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--jobs", type=int, default=400)
+    ap.add_argument("--cap", type=int, default=16)
+    ap.add_argument("--latency", type=float, default=0.5)
+    ap.add_argument("--poll", type=float, default=0.02)
+    args = ap.parse_args()
+
+    port = free_port()
+    fake = subprocess.Popen([sys.executable, "-c", FAKE.format(root=str(ROOT), latency=args.latency,
+                                                               cap=args.cap, port=port)])
+    try:
+        _wait_for(port)
+        with tempfile.TemporaryDirectory() as tmp:
+            wall, cpu = asyncio.run(_run(Path(tmp), port, args))
+    finally:
+        fake.terminate()
+        fake.wait()
+    ideal = math.ceil(args.jobs / args.cap) * args.latency
+    print(f"jobs {args.jobs}, cap {args.cap}, latency {args.latency:g} s, poll {args.poll:g} s")
+    print(f"ideal ⌈N/C⌉·L       {ideal:7.2f} s (baseline)")
+    print(f"engine wall time     {wall:7.2f} s  ratio {wall / ideal:.3f}  goal ≤ 1.10")
+    print(f"engine CPU per job   {cpu / args.jobs * 1000:7.2f} ms  goal ≤ 2 ms")
+
+
+def _wait_for(port: int) -> None:
+    import socket
+
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("fake did not start")
+
+
+async def _run(tmp: Path, port: int, args) -> tuple[float, float]:
+    from storyreel.engine import Engine
+    from storyreel.providers import ProviderSettings, get_provider
+    from storyreel.services.film import new_film, open_film
+    from storyreel.services.shoot import plan_jobs
+    from storyreel.services.shotlist import import_csv
+
+    os.environ["ARK_API_KEY"] = "test-key"
+    root = new_film(tmp / "film", language="en")
+    csv = tmp / "shots.csv"
+    csv.write_text("code,seconds,description\n1A,5,rain\n", encoding="utf-8")
+    film = open_film(root)
+    import_csv(film, csv)
+    from storyreel.services.plan import list_shots
+
+    shot = list_shots(film)[0]
+    provider = get_provider("ark", workdir=film.state_dir / "work", settings=ProviderSettings(
+        base_url=f"http://127.0.0.1:{port}/api/v3", options={"max_concurrency": args.cap, "timeout": 30}))
+    model = "doubao-seedance-1-0-pro-250528"
+    jobs = plan_jobs(film, [(shot, n) for n in range(1, args.jobs + 1)], provider=provider, model=model, draft=False)
+    engine = Engine(film.store, film.media, lambda _: provider, workdir=film.state_dir / "work",
+                    poll_interval=args.poll)
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    summary = await engine.run(jobs)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    await provider.aclose()
+    film.close()
+    if summary.done != args.jobs:
+        raise SystemExit(f"only {summary.done} of {args.jobs} jobs finished: {summary}")
+    return wall, cpu
+
+
+if __name__ == "__main__":
+    main()
