@@ -204,7 +204,7 @@ class Annotations:
 
     def _caption(self, speaker: str, text: str, paren: str | None, colours: dict[str, str],
                  chinese: bool) -> Piece:
-        W, H, T = self.W, self.H, self.T
+        W, T = self.W, self.T
         size = max(9, round(T * 0.036))
         fnt = font(size)
         sep = "：" if chinese else ": "
