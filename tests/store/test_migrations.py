@@ -104,3 +104,8 @@ def test_a_failed_migration_leaves_the_database_as_it_was(tmp_path: Path) -> Non
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
         cols = [r[1] for r in conn.execute(text("PRAGMA table_info(jobs)"))]
     assert "remote_data" not in cols  # the jobs part of 0002 was rolled back too
+
+
+def test_a_film_folder_named_in_chinese_opens(tmp_path: Path) -> None:
+    store = Store(tmp_path / "夜渡 100%" / ".storyreel" / "state.db")
+    assert "jobs" in table_names(store.engine)

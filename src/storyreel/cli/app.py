@@ -329,6 +329,23 @@ def _print_cut(result) -> None:
 
 
 @app.command()
+def export(
+    to: Annotated[str, typer.Option("--to", "-t", help="otio (DaVinci Resolve), fcp7 (Premiere XML) or edl. 导出格式。")] = "otio",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: renders/cut.<ext>). 输出文件。")] = None,
+) -> None:
+    """Export the rough cut for an editor: .otio, FCP7 .xml or .edl, with an .srt beside. 导出初剪给剪辑软件。"""
+    from storyreel.services.export import export_cut, subtitles_beside
+    from storyreel.timeline import find_format
+
+    with _film() as film:
+        path = export_cut(film, to=to, path=out)
+    lines = [t(f"Exported [path]{path}[/]", f"已导出 [path]{path}[/]")]
+    if not find_format(to).subtitles:
+        lines.append(t(f"Subtitles: [path]{subtitles_beside(path)}[/]", f"字幕：[path]{subtitles_beside(path)}[/]"))
+    _console().print("\n".join(lines))
+
+
+@app.command()
 def demo(
     out: Annotated[Path, typer.Option("--out", "-o", help="Where to put the demo film. 演示影片目录。")] = Path("storyreel-demo"),
     example: Annotated[str, typer.Option(help="Bundled film to use. 使用哪个内置影片。")] = "night-ferry",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from storyreel.errors import FilmError, OutputNotWritable
@@ -40,7 +40,8 @@ def alembic_config(url: str):  # -> alembic.config.Config, imported lazily: alem
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.set_main_option("sqlalchemy.url", url)
+    # ConfigParser treats '%' as interpolation; a film folder named in Chinese (or with a '%') has them in its URL.
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return cfg
 
 
@@ -108,6 +109,13 @@ class Store:
         with self._sessions() as s:
             with s.begin():
                 yield s
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """``with store.transaction() as conn:`` is one committed unit of work in SQLAlchemy Core: for hot paths
+        (the job engine's state moves) where an ORM session's identity map and flush cost more than the SQL."""
+        with self.engine.begin() as conn:
+            yield conn
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,0 +1,86 @@
+"""Editorial hand-off (``storyreel export``): the rough cut as a timeline file another editor opens.
+
+The cut is the same one ``storyreel cut`` renders (``services.cut.assemble``): each shot's selected take, whole,
+in shot order, with dialogue cues in frames. Here it becomes a ``timeline.Cut`` pointing at the takes' own media
+files (absolute paths into the film's media store, so the editor links the originals, not the rendered cut),
+and the chosen adapter writes it. Formats and what each one drops: ``storyreel.timeline``.
+
+Files are written atomically: a failed export leaves the previous file as it was. A format that carries no
+subtitle track gets the dialogue as an SRT beside it (``cut.edl`` → ``cut.srt``), timed by the same rules as
+``storyreel cut``'s.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from storyreel.errors import StoryreelError, TakeNotFound
+from storyreel.media.files import atomic_target
+from storyreel.media.subtitles import Cue, write_srt
+from storyreel.services.cut import CutEntry, assemble
+from storyreel.services.film import Film
+from storyreel.timeline import FORMATS, Clip, Cut, Subtitle, find_format
+
+__all__ = ["cut_for_export", "export_cut", "subtitles_beside"]
+
+
+def cut_for_export(film: Film, *, entries: list[CutEntry] | None = None, cues: list[Cue] | None = None) -> Cut:
+    """The film's rough cut as a ``timeline.Cut`` (from ``assemble`` unless its entries and cues are given)."""
+    if entries is None or cues is None:
+        entries, cues = assemble(film)
+    clips = []
+    for e in entries:
+        if not e.take.clip_sha:
+            raise TakeNotFound(
+                f"Take {e.take.label} has no media file yet. Run: storyreel shoot --shots {e.shot.code}",
+                zh=f"镜头结果 {e.take.label} 还没有媒体文件。请运行：storyreel shoot --shots {e.shot.code}",
+                shot=e.shot.code, take=e.take.label,
+            )
+        media = film.media.path_for(e.take.clip_sha, e.take.clip_ext or "mp4").absolute()
+        clips.append(Clip(name=e.take.label, shot=e.shot.code, media=media, source_in=0, source_out=e.frames,
+                          record_start=e.start, sha=e.take.clip_sha, media_frames=e.take.frames))
+    subtitles = [Subtitle(start=c.start_frame, end=c.end_frame, text=c.text, speaker=c.speaker) for c in cues]
+    return Cut(title=film.config.title, fps=film.config.profile.fps, clips=tuple(clips), subtitles=tuple(subtitles))
+
+
+def subtitles_beside(path: Path) -> Path:
+    """Where the SRT for an export at ``path`` goes: same folder, same stem (renders/cut.edl → renders/cut.srt)."""
+    return Path(path).with_suffix(".srt")
+
+
+def export_cut(film: Film, *, to: str, path: Path | None = None) -> Path:
+    """Write the rough cut in format ``to`` ("otio", "fcp7", "edl", or a suffix such as ".edl") and return its path.
+
+    ``path`` defaults to ``renders/cut.<suffix>``. A ``path`` whose suffix names a *different* format (``to="edl"``
+    with ``cut.xml``) is refused rather than written in the wrong format; other suffixes are taken as given.
+    For a format without a subtitle track the SRT goes beside the file, with the same stem.
+    """
+    fmt = find_format(to)  # an unknown format fails here, before any work
+    if path is None:
+        path = film.renders / f"cut{fmt.suffix}"
+    path = Path(path)
+    named = next((f for f in FORMATS.values() if f.suffix == path.suffix.lower()), None)
+    if named is not None and named is not fmt:
+        raise StoryreelError(
+            f"{path} looks like {named.name} ({named.suffix}), but the format asked for is {fmt.name} "
+            f"({fmt.suffix}). Use --to {named.name}, or a file name ending in {fmt.suffix}.",
+            zh=f"{path} 看起来是 {named.name}（{named.suffix}），但要求的格式是 {fmt.name}（{fmt.suffix}）。"
+               f"请使用 --to {named.name}，或以 {fmt.suffix} 结尾的文件名。",
+            path=str(path), format=fmt.name,
+        )
+    if not fmt.subtitles and path.suffix.lower() == ".srt":
+        raise StoryreelError(
+            f"{path}: an {fmt.name} export writes its subtitles to a .srt file beside it, so it cannot itself be "
+            f"named .srt. Use a file name ending in {fmt.suffix}.",
+            zh=f"{path}：{fmt.name} 导出会在旁边写入同名 .srt 字幕文件，因此它本身不能以 .srt 命名。"
+               f"请使用以 {fmt.suffix} 结尾的文件名。",
+            path=str(path), format=fmt.name,
+        )
+    adapter = fmt.load()
+    entries, cues = assemble(film)
+    cut = cut_for_export(film, entries=entries, cues=cues)
+    with atomic_target(path) as tmp:
+        adapter.write_cut(cut, tmp)
+    if not fmt.subtitles:
+        write_srt(cues, subtitles_beside(path), cut.fps)
+    return path
