@@ -34,6 +34,9 @@ Quirks this file handles:
 ``spec.metadata["ark"]`` may hold ``resolution``, ``ratio`` (also ``adaptive``), ``endpoint`` (an ``ep-…`` id to
 call instead of the model id) and ``return_last_frame`` (default true). ``settings.options``: ``timeout``
 (seconds, all phases) and ``region`` (``cn`` or ``intl``; default from the base URL).
+
+Files: this one (the protocol, HTTP, error table, spec → plan); ``_ark_models.py`` (model ids, rate card, model
+limits, Seedance output sizes). Input images are checked by ``storyreel.media.images`` against this file's limits.
 """
 
 from __future__ import annotations
@@ -61,8 +64,27 @@ from storyreel.errors import (
     SubmitOutcomeUnknown,
     TransientFailure,
 )
+from storyreel.media.images import HEAD_BYTES, inspect_image, sniff_format
 from storyreel.model import Lane, TakeSpec
 from storyreel.providers import net
+from storyreel.providers._ark_models import (
+    BODY_PARAMS,
+    DRAFT_TIER,
+    IMAGE_RULES,
+    MODELS,
+    PIXELS,
+    PRICES,
+    RATE_CARD_VERSION,
+    RATIOS,
+    SEED_RANGE,
+    SEEDANCE_15_PRO,
+    SEEDANCE_LITE_I2V,
+    SEEDANCE_LITE_T2V,
+    SEEDANCE_PRO,
+    SEEDREAM_40,
+    SEEDREAM_PIXELS,
+    VIDEO_FPS,
+)
 from storyreel.providers.base import Capabilities, Estimate, Handle, ModelInfo, ProviderSettings, Result, Status
 
 log = logging.getLogger("storyreel.providers.ark")
@@ -71,78 +93,9 @@ NAME = "ark"
 KEY_ENV = "ARK_API_KEY"
 DEFAULT_BASE_URL = "https://ark.cn-beijing.volces.com/api/v3"
 
-SEEDREAM_40 = "doubao-seedream-4-0-250828"
-SEEDANCE_PRO = "doubao-seedance-1-0-pro-250528"
-SEEDANCE_LITE_T2V = "doubao-seedance-1-0-lite-t2v-250428"
-SEEDANCE_LITE_I2V = "doubao-seedance-1-0-lite-i2v-250428"
-SEEDANCE_15_PRO = "doubao-seedance-1-5-pro-251215"  # [community] id, limits and fields
-
-# ---- rate card ------------------------------------------------------------------------------------------------
-# Seedream: price per generated image. Seedance: price per million completion tokens. The Beijing endpoint bills
-# in CNY, BytePlus in USD; the region picks the card. Estimates only: the charge is settled from reported usage.
-RATE_CARD_VERSION = "ark-2025-09.1"
-PRICES: dict[str, dict[str, float]] = {
-    "USD": {
-        SEEDREAM_40: 0.03,  # BytePlus billing page [community]
-        SEEDANCE_PRO: 2.5,  # third-party rate card [community]
-        SEEDANCE_LITE_T2V: 1.8,  # [community]
-        SEEDANCE_LITE_I2V: 1.8,  # [community]
-        SEEDANCE_15_PRO: 1.2,  # silent; 2.4 with audio, which we never ask for [community]
-    },
-    "CNY": {
-        SEEDREAM_40: 0.2,  # "often quoted" per image [unverified]
-        # The reference gives no CNY token prices; these are from the Volcengine model price page as remembered
-        # (volcengine.com/docs/82379/1099320) [unverified: confirm before relying on a budget].
-        SEEDANCE_PRO: 15.0,
-        SEEDANCE_LITE_T2V: 10.0,
-        SEEDANCE_LITE_I2V: 10.0,
-        SEEDANCE_15_PRO: 8.0,
-    },
-}
-
-# ---- models ---------------------------------------------------------------------------------------------------
-_SEEDREAM_FORMATS = ("jpeg", "png")
-_SEEDANCE_FORMATS = ("jpeg", "png", "webp", "bmp", "tiff", "gif")
-_DURATIONS_10 = tuple(float(s) for s in range(3, 13))
-_DURATIONS_15 = tuple(float(s) for s in range(4, 13))  # [community]
-_TIERS = ("480p", "720p", "1080p")
-MODELS: tuple[ModelInfo, ...] = (
-    ModelInfo(SEEDREAM_40, Lane.IMAGE, ("t2i", "edit"), resolutions=("2048x2048", "2304x1728", "1728x2304",
-              "2560x1440", "1440x2560", "2496x1664", "1664x2496", "3024x1296"), max_references=10,
-              max_image_bytes=10 * 1024 * 1024, image_formats=_SEEDREAM_FORMATS),
-    ModelInfo(SEEDANCE_PRO, Lane.VIDEO, ("t2v", "i2v"), durations=_DURATIONS_10, resolutions=_TIERS,
-              max_image_bytes=30 * 1024 * 1024, image_formats=_SEEDANCE_FORMATS),
-    ModelInfo(SEEDANCE_LITE_T2V, Lane.VIDEO, ("t2v",), durations=_DURATIONS_10, resolutions=_TIERS,
-              max_image_bytes=30 * 1024 * 1024, image_formats=_SEEDANCE_FORMATS, draft_of=SEEDANCE_PRO),
-    ModelInfo(SEEDANCE_LITE_I2V, Lane.VIDEO, ("i2v", "first_last", "reference"), durations=_DURATIONS_10,
-              resolutions=_TIERS, max_references=4, max_image_bytes=30 * 1024 * 1024,
-              image_formats=_SEEDANCE_FORMATS, draft_of=SEEDANCE_PRO),
-    ModelInfo(SEEDANCE_15_PRO, Lane.VIDEO, ("t2v", "i2v"), durations=_DURATIONS_15, resolutions=_TIERS,
-              max_image_bytes=30 * 1024 * 1024, image_formats=_SEEDANCE_FORMATS),
-)
-_BODY_PARAMS = {SEEDANCE_15_PRO}  # models that take resolution/ratio/duration as body fields, not text commands
-_VIDEO_FPS = 24  # Seedance output; the token count (and so the price) follows it, not the film's fps
-_DRAFT_TIER = "480p"
-
-# Seedance 1.0 output sizes per tier and ratio [verified]; also what the token estimate multiplies.
-PIXELS: dict[str, dict[str, tuple[int, int]]] = {
-    "480p": {"16:9": (864, 480), "4:3": (736, 544), "1:1": (640, 640), "3:4": (544, 736), "9:16": (480, 864),
-             "21:9": (960, 416)},
-    "720p": {"16:9": (1248, 704), "4:3": (1120, 832), "1:1": (960, 960), "3:4": (832, 1120), "9:16": (704, 1248),
-             "21:9": (1504, 640)},
-    "1080p": {"16:9": (1920, 1088), "4:3": (1664, 1248), "1:1": (1440, 1440), "3:4": (1248, 1664),
-              "9:16": (1088, 1920), "21:9": (2176, 928)},
-}
-_RATIOS = tuple(PIXELS["480p"])
-# Input image rules per API: (min side, max side, min aspect, max aspect, open interval?, max total pixels).
-_IMAGE_RULES = {Lane.IMAGE: (15, None, 1 / 3, 3.0, False, 6000 * 6000),  # sides "> 14 px"
-                Lane.VIDEO: (300, 6000, 0.4, 2.5, True, None)}  # "(300, 6000)" and "(0.4, 2.5)", open
-_SEEDREAM_PIXELS = (1280 * 720, 4096 * 4096)
-_SEED_RANGE = (-1, 2**32 - 1)
+# Seedance 1.0 text commands: we write them after the prompt ourselves, so a prompt may not carry its own.
 _TEXT_COMMAND = re.compile(r"(?<!\S)--(rs|resolution|rt|ratio|dur|duration|fps|framespersecond|wm|watermark|seed"
                            r"|cf|camerafixed)\b")
-_MAGIC = ((b"\xff\xd8\xff", "jpeg"), (b"\x89PNG\r\n\x1a\n", "png"), (b"GIF87a", "gif"), (b"GIF89a", "gif"),
-          (b"BM", "bmp"), (b"II*\x00", "tiff"), (b"MM\x00*", "tiff"))
 
 # ---- errors: one table ----------------------------------------------------------------------------------------
 # First match wins. A row matches when its HTTP status is None, equal, or in its range, and its code pattern is None
@@ -208,13 +161,6 @@ def _invalid(field: str, value: object, allowed: str, zh_field: str | None = Non
                         zh=f"方舟不支持 {zh_field or field}={value!r}；可用：{allowed}。", provider=NAME, field=field)
 
 
-def sniff_format(head: bytes) -> str | None:
-    """The image format from its first bytes; the file name is not trusted."""
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    return next((fmt for magic, fmt in _MAGIC if head.startswith(magic)), None)
-
-
 @dataclass(frozen=True)
 class _Plan:
     """One spec resolved against a model: what will be sent and what it should cost."""
@@ -261,7 +207,7 @@ class ArkProvider:
             return Estimate(spec.count * price, self.currency, f"{plan.model.name}: up to {spec.count} image(s) "
                             f"× {price:g} (rate card {RATE_CARD_VERSION})")
         w, h = plan.dims
-        tokens = w * h * _VIDEO_FPS * plan.duration / 1024
+        tokens = w * h * VIDEO_FPS * plan.duration / 1024
         return Estimate(tokens / 1e6 * price, self.currency,
                         f"{plan.model.name} {plan.resolution} {w}x{h} {plan.duration}s ≈ {tokens:.0f} tokens "
                         f"× {price:g}/M (rate card {RATE_CARD_VERSION})")
@@ -272,8 +218,8 @@ class ArkProvider:
         for _role, path in plan.images:
             self._check_image(path, plan.model, spec.lane)
         if spec.lane == Lane.VIDEO:
-            if not _SEED_RANGE[0] <= spec.seed <= _SEED_RANGE[1]:
-                raise _invalid("seed", spec.seed, f"{_SEED_RANGE[0]} … {_SEED_RANGE[1]}", "种子")
+            if not SEED_RANGE[0] <= spec.seed <= SEED_RANGE[1]:
+                raise _invalid("seed", spec.seed, f"{SEED_RANGE[0]} … {SEED_RANGE[1]}", "种子")
             if command := _TEXT_COMMAND.search(spec.prompt):
                 raise _invalid("prompt", command.group(0),
                                "no Ark text commands in the prompt (set duration, size, seed on the shot)", "提示词")
@@ -321,7 +267,7 @@ class ArkProvider:
     def _video_body(self, spec: TakeSpec, plan: _Plan) -> dict[str, Any]:
         meta = spec.metadata.get(NAME, {})
         body: dict[str, Any] = {"model": self._wire_model(spec, plan.model)}
-        if plan.model.name in _BODY_PARAMS:  # newer API: parameters are fields [community]
+        if plan.model.name in BODY_PARAMS:  # newer API: parameters are fields [community]
             text = spec.prompt
             body.update(resolution=plan.resolution, ratio=plan.ratio, duration=plan.duration, seed=spec.seed,
                         watermark=False, generate_audio=False)
@@ -530,7 +476,7 @@ class ArkProvider:
                 raise _invalid("count", spec.count, f"input images + outputs ≤ 15 (you give {len(images)} images)",
                                "数量")
             area, aspect = spec.width * spec.height, spec.width / spec.height
-            lo, hi = _SEEDREAM_PIXELS
+            lo, hi = SEEDREAM_PIXELS
             if not (lo <= area <= hi and 1 / 16 <= aspect <= 16):
                 raise _invalid("size", f"{spec.width}x{spec.height}", "1280x720 … 4096x4096 total pixels, aspect "
                                "1/16 … 16 (e.g. 2560x1440 for 16:9)", "尺寸")
@@ -546,16 +492,16 @@ class ArkProvider:
             raise _invalid("duration", f"{spec.seconds:g}s", allowed, "时长")
         if abs(spec.seconds - duration) > 1e-6:
             log.info("ark: %.3g s rounded to %d s (Seedance makes whole seconds)", spec.seconds, duration)
-        nearest = min(_RATIOS, key=lambda r: abs(math.log(spec.width / spec.height) - math.log(_ratio_value(r))))
+        nearest = min(RATIOS, key=lambda r: abs(math.log(spec.width / spec.height) - math.log(_ratio_value(r))))
         ratio = str(meta.get("ratio") or nearest)
-        if ratio not in _RATIOS + ("adaptive",):
-            raise _invalid("ratio", ratio, ", ".join(_RATIOS + ("adaptive",)), "宽高比")
+        if ratio not in RATIOS + ("adaptive",):
+            raise _invalid("ratio", ratio, ", ".join(RATIOS + ("adaptive",)), "宽高比")
         if ratio != spec.ratio and "ratio" not in meta:
             log.info("ark: aspect %s sent as the nearest Seedance ratio %s", spec.ratio, ratio)
         dims_ratio = nearest if ratio == "adaptive" else ratio
         allowed_tiers = tuple(t for t in model.resolutions if not (kind == "reference" and t == "1080p"))
         if spec.draft:
-            resolution = _DRAFT_TIER
+            resolution = DRAFT_TIER
         elif meta.get("resolution"):
             resolution = str(meta["resolution"])
         else:  # the tier nearest the film's size; reference mode tops out at 720p
@@ -587,25 +533,12 @@ class ArkProvider:
         return model
 
     def _check_image(self, path: str, model: ModelInfo, lane: Lane) -> None:
-        p = Path(path)
-        if not p.is_file():
-            raise _invalid("image", path, "an existing image file", "图片")
-        size = p.stat().st_size
-        if model.max_image_bytes is not None and size > model.max_image_bytes:
-            raise _invalid("image", f"{p.name} ({size} bytes)", f"at most {model.max_image_bytes} bytes", "图片大小")
-        with open(p, "rb") as f:
-            fmt = sniff_format(f.read(16))
-        if fmt not in model.image_formats:
-            raise _invalid("image", f"{p.name} ({fmt or 'unknown format'})", ", ".join(model.image_formats),
-                           "图片格式")
-        from PIL import Image  # only the header is read
-
-        try:
-            with Image.open(p) as im:
-                w, h = im.size
-        except Exception as exc:  # a damaged file with a valid signature
-            raise _invalid("image", p.name, "a readable image", "图片") from exc
-        lo, hi, amin, amax, strict, max_pixels = _IMAGE_RULES[lane]
+        # Present, within the model's bytes and formats, readable, no bomb: media.images. Sides and aspect: Ark's.
+        facts = inspect_image(path, max_bytes=model.max_image_bytes, formats=model.image_formats,
+                              subject=(f"Ark image for {model.name}", f"方舟 {model.name} 的输入图片"), provider=NAME,
+                              field="image")
+        w, h = facts.width, facts.height
+        lo, hi, amin, amax, strict, max_pixels = IMAGE_RULES[lane]
         sides_ok = all((lo < s if strict else lo <= s) and (hi is None or (s < hi if strict else s <= hi))
                        for s in (w, h))
         aspect = w / h
@@ -613,7 +546,7 @@ class ArkProvider:
         if not sides_ok or not aspect_ok or (max_pixels and w * h > max_pixels):
             rule = f"sides {lo}…{hi or '∞'} px, aspect {amin:.2g}…{amax:.2g}" + (
                 f", ≤ {max_pixels} pixels" if max_pixels else "")
-            raise _invalid("image", f"{p.name} ({w}x{h})", rule, "图片尺寸")
+            raise _invalid("image", f"{Path(path).name} ({w}x{h})", rule, "图片尺寸")
 
 
 def _is_image(handle: Handle) -> bool:
@@ -627,7 +560,7 @@ def _ratio_value(ratio: str) -> float:
 
 def _data_uri(path: str) -> str:
     data = Path(path).read_bytes()
-    fmt = sniff_format(data[:16]) or "png"
+    fmt = sniff_format(data[:HEAD_BYTES]) or "png"
     return f"data:image/{fmt};base64,{base64.b64encode(data).decode('ascii')}"  # Ark wants the format lowercase
 
 
@@ -638,4 +571,5 @@ def _json_or_none(resp: httpx2.Response) -> Any:
         return None
 
 
-__all__ = ["ArkProvider", "ERRORS", "MODELS", "PIXELS", "PRICES", "RATE_CARD_VERSION", "ark_error", "sniff_format"]
+__all__ = ["ArkProvider", "ERRORS", "MODELS", "PIXELS", "PRICES", "RATE_CARD_VERSION", "SEEDANCE_15_PRO",
+           "SEEDANCE_LITE_I2V", "SEEDANCE_LITE_T2V", "SEEDANCE_PRO", "SEEDREAM_40", "ark_error"]

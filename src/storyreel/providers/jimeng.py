@@ -5,15 +5,17 @@ before relying on them:
 - 即梦AI-图片生成4.0-接口文档 (2025-09-22) and 即梦AI-视频生成3.0 Pro-接口文档 (2025-09-01), under
   volcengine.com/docs/85621, mirrored in GitHub repo ``bolecodex/volcano-ai-workshop`` (``docs/即梦4.0.md``,
   ``docs/即梦AI-视频生成3.0 Pro.md``, ``docs/zh-CN/即梦文生图3.1.md``, ``docs/zh-CN/即梦图生图3.0智能参考.md``).
-- Request signing and its official test vector: volcengine.com/docs/6369/67270.
-- Video 3.0 720p/1080p ``req_key`` values (T2V, first frame, first+last frame) are [community].
+- Request signing and its official test vector: volcengine.com/docs/6369/67270 (see ``_volcsign.py``).
+
+Files: this one (the protocol, HTTP, vendor codes); ``_jimeng_models.py`` (the models, rate card, output sizes and
+clip lengths); ``_volcsign.py`` (Volcengine OpenAPI request signing, shared by any Volcengine service).
 
 Quirks:
 - One endpoint. The operation is a query parameter (``Action=CVSync2AsyncSubmitTask`` or ``CVSync2AsyncGetResult``,
   ``Version=2022-08-31``). Both are POST JSON, and every request is signed with the account's AK/SK (region
-  ``cn-north-1``, service ``cv``). The secret key is used as given: no "AWS4" prefix, no base64 decoding.
-- ``req_key`` picks the model and the mode (for video 3.0, T2V, first frame and first+last frame have different
-  keys). GetResult needs it again, so it travels in ``Handle.data``.
+  ``cn-north-1``, service ``cv``).
+- ``req_key`` picks the model and the mode (the table is in ``_jimeng_models.py``). GetResult needs it again, so it
+  travels in ``Handle.data``.
 - GetResult's ``req_json`` is a JSON string, not an object (``return_url``, ``logo_info``).
 - ``data.status == "done"`` means finished, whether it worked or not: the outer ``code`` decides. Failures come with
   HTTP 400/429/500 and the business code in the body. Gateway failures (signature, unknown key) come in
@@ -23,32 +25,26 @@ Quirks:
 - Image 4.0 documents only ``image_urls`` as input. Local files are sent inline as ``binary_data_base64``, the field
   every other Jimeng endpoint documents [unverified for 4.0]. http(s) URLs go in ``image_urls``. One request never
   mixes the two.
-- Video length is a frame count ``24·n + 1`` with n = 5 or 10 (121 or 241). ``aspect_ratio`` applies to T2V only;
-  I2V takes the ratio nearest the input image and centre-crops.
+- Video length is a frame count ``24·n + 1`` (n = 5 or 10). ``aspect_ratio`` applies to T2V only.
 - No cancel and no client reference. If the answer to a submit is lost, the task cannot be matched later, so the
   job goes to reconcile (the director checks the Volcengine console).
 - The vendor says 50511 (output image moderated) may be retried and 50512 may not. Both are ``OutputModerated``;
   the difference is in the error's ``context["retryable"]``.
-- Our sources publish no prices. The rate card below is a placeholder marked [unverified].
+- Our sources publish no prices. The rate card in ``_jimeng_models.py`` is a placeholder marked [unverified].
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import hmac
+import functools
 import json
 import logging
-import math
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx2
 
@@ -64,9 +60,25 @@ from storyreel.errors import (
     SubmitOutcomeUnknown,
     TransientFailure,
 )
+from storyreel.media.images import HEAD_BYTES, inspect_image, sniff_format
 from storyreel.model import Lane, TakeSpec
-from storyreel.providers import net
-from storyreel.providers.base import Capabilities, Estimate, Handle, ModelInfo, ProviderSettings, Result, Status
+from storyreel.providers import _volcsign, net
+from storyreel.providers._jimeng_models import (
+    BY_NAME,
+    IMAGE_EXTRAS,
+    KIND_EN,
+    KIND_ZH,
+    LANE_BY_REQ_KEY,
+    MAX_PROMPT,
+    MODELS,
+    RATE_CARD_VERSION,
+    JimengModel,
+    clip_seconds,
+    image_size,
+    t2v_ratio,
+)
+from storyreel.providers._volcsign import ACCESS_KEY_ENV, SECRET_KEY_ENV
+from storyreel.providers.base import Capabilities, Estimate, Handle, ProviderSettings, Result, Status
 
 log = logging.getLogger("storyreel.providers.jimeng")
 
@@ -75,112 +87,9 @@ API_VERSION = "2022-08-31"
 SUBMIT_ACTION = "CVSync2AsyncSubmitTask"
 RESULT_ACTION = "CVSync2AsyncGetResult"
 REGION, SERVICE = "cn-north-1", "cv"
-# The Volcengine SDKs' conventional names. The reference lists none, so we use these two and no others.
-ACCESS_KEY_ENV, SECRET_KEY_ENV = "VOLC_ACCESSKEY", "VOLC_SECRETKEY"
 OK = 10000
-
-# Rate card: CNY per output image, or per 5 s of video (a 10 s clip counts double). [unverified] Our sources
-# publish no Jimeng prices; these are placeholders so budgets are not zero. Override them in film.toml:
-# [providers.jimeng.options.rates] "jimeng-video-3.0-pro" = 4.5
-RATE_CARD_VERSION = "jimeng-placeholder-2025-09 [unverified]"
-
-MAX_PROMPT = 800  # characters, every model
-DURATIONS = (5, 10)  # seconds; frames = 24·n + 1
-T2V_RATIOS = ("16:9", "4:3", "1:1", "3:4", "9:16", "21:9")
-DRAFT_AREA = 1024 * 1024  # draft images are made at 1K
-
-
-@dataclass(frozen=True)
-class _Model:
-    info: ModelInfo
-    req_keys: Mapping[str, str]  # kind -> req_key
-    rate: float  # see the rate card above [unverified]
-    side: tuple[int, int] = (0, 0)  # image output: allowed side lengths, 0 = no rule
-    area: tuple[int, int] = (0, 0)  # image output: allowed width*height, 0 = no rule
-    min_input_side: int = 0
-    draft: str | None = None  # the cheaper model a draft take uses
-
-    @property
-    def name(self) -> str:
-        return self.info.name
-
-
-_JPEG_PNG = ("jpeg", "png")
-# The first model of each lane is the default.
-_MODELS: tuple[_Model, ...] = (
-    _Model(ModelInfo("jimeng-4.0", Lane.IMAGE, ("t2i", "edit", "reference"), resolutions=("1K", "2K", "4K"),
-                     max_references=10, max_image_bytes=15_000_000, image_formats=_JPEG_PNG),
-           {"t2i": "jimeng_t2i_v40", "edit": "jimeng_t2i_v40", "reference": "jimeng_t2i_v40"}, rate=0.20,
-           area=(1024 * 1024, 4096 * 4096)),
-    _Model(ModelInfo("jimeng-3.1", Lane.IMAGE, ("t2i",), resolutions=("1K", "2K"), image_formats=_JPEG_PNG),
-           {"t2i": "jimeng_t2i_v31"}, rate=0.20, side=(512, 2048)),
-    # Text-to-image 3.0 is [community]; image-to-image 3.0 ("smart reference") is documented (one input image).
-    _Model(ModelInfo("jimeng-3.0", Lane.IMAGE, ("t2i", "edit"), resolutions=("1K",), max_references=1,
-                     max_image_bytes=4_700_000, image_formats=_JPEG_PNG),
-           {"t2i": "jimeng_t2i_v30", "edit": "jimeng_i2i_v30"}, rate=0.20, side=(512, 2016)),
-    _Model(ModelInfo("jimeng-video-3.0-pro", Lane.VIDEO, ("t2v", "i2v"), durations=(5.0, 10.0),
-                     resolutions=("1080p",), max_references=0, max_image_bytes=4_700_000, image_formats=_JPEG_PNG),
-           {"t2v": "jimeng_ti2v_v30_pro", "i2v": "jimeng_ti2v_v30_pro"}, rate=5.00, min_input_side=320,
-           draft="jimeng-video-3.0"),
-    _Model(ModelInfo("jimeng-video-3.0-1080p", Lane.VIDEO, ("t2v", "i2v", "first_last"), durations=(5.0, 10.0),
-                     resolutions=("1080p",), max_image_bytes=4_700_000, image_formats=_JPEG_PNG),
-           {"t2v": "jimeng_t2v_v30_1080p", "i2v": "jimeng_i2v_first_v30_1080",
-            "first_last": "jimeng_i2v_first_tail_v30_1080"}, rate=3.00, min_input_side=320,
-           draft="jimeng-video-3.0"),
-    _Model(ModelInfo("jimeng-video-3.0", Lane.VIDEO, ("t2v", "i2v", "first_last"), durations=(5.0, 10.0),
-                     resolutions=("720p",), max_image_bytes=4_700_000, image_formats=_JPEG_PNG,
-                     draft_of="jimeng-video-3.0-1080p"),
-           {"t2v": "jimeng_t2v_v30", "i2v": "jimeng_i2v_first_v30", "first_last": "jimeng_i2v_first_tail_v30"},
-           rate=1.50, min_input_side=320),
-)
-_BY_NAME = {(m.info.lane, m.name): m for m in _MODELS}
-_LANE_BY_REQ_KEY = {key: m.info.lane for m in _MODELS for key in m.req_keys.values()}
-# Vendor options a director may pass under TakeSpec.metadata["jimeng"] (image lane only).
-_IMAGE_EXTRAS = ("scale", "use_pre_llm", "min_ratio", "max_ratio")
-
-
-# --- Request signing: Volcengine "HMAC-SHA256", modelled on AWS SigV4 (volcengine.com/docs/6369/67270) -------------
-
-SIGNED_HEADERS = ("content-type", "host", "x-content-sha256", "x-date")  # lowercased and sorted
-
-
-@dataclass(frozen=True)
-class Signed:
-    """The headers to send, plus every intermediate value, so a test can compare with the published vector."""
-
-    headers: dict[str, str]
-    canonical_query: str
-    canonical_request: str
-    credential_scope: str
-    signature: str
-
-    @property
-    def canonical_request_sha256(self) -> str:
-        return hashlib.sha256(self.canonical_request.encode()).hexdigest()
-
-
-def sign(*, method: str, host: str, path: str, query: Mapping[str, str], content_type: str, body: bytes,
-         access_key: str, secret_key: str, now: float, region: str = REGION, service: str = SERVICE) -> Signed:
-    """Sign one request at ``now`` (epoch seconds, injected so tests and fakes agree on the time)."""
-    date = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    body_sha = hashlib.sha256(body).hexdigest()
-    values = {"content-type": content_type, "host": host, "x-content-sha256": body_sha, "x-date": date}
-    # Every header line ends in "\n". Joining adds one more, which leaves the empty line the format needs.
-    header_block = "".join(f"{name}:{values[name].strip()}\n" for name in SIGNED_HEADERS)
-    signed_headers = ";".join(SIGNED_HEADERS)
-    # RFC 3986: only -_.~ stay unescaped.
-    cq = "&".join(f"{quote(k, safe='-_.~')}={quote(str(v), safe='-_.~')}" for k, v in sorted(query.items()))
-    canonical = "\n".join([method.upper(), path or "/", cq, header_block, signed_headers, body_sha])
-    scope = f"{date[:8]}/{region}/{service}/request"
-    to_sign = "\n".join(["HMAC-SHA256", date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
-    key = secret_key.encode()  # as given: no "AWS4" prefix, no base64 decoding
-    for part in (date[:8], region, service, "request"):
-        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
-    signature = hmac.new(key, to_sign.encode(), hashlib.sha256).hexdigest()
-    headers = {"Content-Type": content_type, "Host": host, "X-Date": date, "X-Content-Sha256": body_sha,
-               "Authorization": f"HMAC-SHA256 Credential={access_key}/{scope}, SignedHeaders={signed_headers}, "
-                                f"Signature={signature}"}
-    return Signed(headers, cq, canonical, scope, signature)
+# Every request is signed the Volcengine OpenAPI way (providers/_volcsign.py), for the visual API's region and service.
+sign = functools.partial(_volcsign.sign, region=REGION, service=SERVICE)
 
 
 # --- Vendor codes -> storyreel errors: the one translation table ---------------------------------------------------
@@ -210,18 +119,7 @@ _ERRORS: dict[int | str, tuple[type[ProviderError], str, str]] = {
             "同时运行的任务过多（并发超限）；等待空位"),
     50500: (TransientFailure, "Jimeng had an internal error; it will be retried", "即梦内部错误；将重试"),
     50501: (TransientFailure, "Jimeng's model service failed; it will be retried", "即梦算法服务出错；将重试"),
-    "SignatureDoesNotMatch": (AuthFailed, f"the request signature was rejected; check {SECRET_KEY_ENV}",
-                              f"请求签名被拒绝；请检查 {SECRET_KEY_ENV}"),
-    "InvalidTimestamp": (AuthFailed, "the request time (X-Date) is too far from Volcengine's clock; fix this "
-                                     "machine's clock", "请求时间（X-Date）与火山引擎时间相差过大；请校准本机时钟"),
-    "RequestExpired": (AuthFailed, "the signed request expired; fix this machine's clock",
-                       "签名请求已过期；请校准本机时钟"),
-    "InvalidAccessKey": (AuthFailed, f"Volcengine does not know this access key; check {ACCESS_KEY_ENV}",
-                         f"火山引擎不认识此 Access Key；请检查 {ACCESS_KEY_ENV}"),
-    "InvalidCredential": (AuthFailed, f"the credential is malformed; check {ACCESS_KEY_ENV}",
-                          f"凭证格式错误；请检查 {ACCESS_KEY_ENV}"),
-    "MissingAuthenticationToken": (AuthFailed, "the request was not signed", "请求未签名"),
-    "InvalidAuthorization": (AuthFailed, "the Authorization header was rejected", "Authorization 请求头无效"),
+    **_volcsign.GATEWAY_ERRORS,  # signature and credential refusals, common to Volcengine OpenAPI
     "AccessDenied": (AuthFailed, "this key may not call the Jimeng API; enable 即梦AI for the account in the "
                                  "Volcengine console", "此密钥无权调用即梦接口；请在火山引擎控制台开通即梦AI"),
 }
@@ -264,7 +162,7 @@ class JimengProvider:
 
     def capabilities(self) -> Capabilities:
         return Capabilities(
-            lanes=frozenset({Lane.IMAGE, Lane.VIDEO}), models=tuple(m.info for m in _MODELS),
+            lanes=frozenset({Lane.IMAGE, Lane.VIDEO}), models=tuple(m.info for m in MODELS),
             max_concurrency=2, can_cancel=False,
             # Only a server task_id exists: a submit whose answer was lost cannot be found again.
             can_lookup_by_client_ref=False, resubmit_is_free=False,
@@ -274,7 +172,7 @@ class JimengProvider:
     def estimate(self, spec: TakeSpec) -> Estimate:
         model, kind = self._choose(spec)
         if model.info.lane == Lane.VIDEO:
-            seconds = _seconds(spec)
+            seconds = clip_seconds(spec)
             amount = self._rate(model) * seconds / 5
             note = f"{model.name} {kind} {seconds} s"
         else:
@@ -311,7 +209,7 @@ class JimengProvider:
         data: dict[str, Any] = {"req_key": body["req_key"], "model": model.name, "lane": model.info.lane.value,
                                 "kind": kind}
         if model.info.lane == Lane.VIDEO:
-            data["seconds"] = _seconds(spec)
+            data["seconds"] = clip_seconds(spec)
         return Handle(remote_id=str(task_id), data=data)
 
     async def lookup(self, client_ref: str) -> Handle | None:
@@ -358,7 +256,7 @@ class JimengProvider:
                 raise self._empty(handle)
             # Result URLs expire; download now, before the engine marks the take done.
             clip = await net.download(self._http(), url, dest / "clip.mp4", provider=self.name)
-            seconds = int(handle.data.get("seconds") or _seconds(spec))
+            seconds = int(handle.data.get("seconds") or clip_seconds(spec))
             return Result(clip=clip, keyframe=None, cost=round(self._rate(model) * seconds / 5, 4),
                           usage={"videos": 1.0, "seconds": float(seconds)})
         images = await self._save_images(data, dest)
@@ -379,10 +277,10 @@ class JimengProvider:
 
     # -- choosing model and mode -----------------------------------------------------------------------------------
 
-    def _choose(self, spec: TakeSpec) -> tuple[_Model, str]:
-        lane_models = [m for m in _MODELS if m.info.lane == spec.lane]
+    def _choose(self, spec: TakeSpec) -> tuple[JimengModel, str]:
+        lane_models = [m for m in MODELS if m.info.lane == spec.lane]
         name = spec.model or lane_models[0].name
-        model = _BY_NAME.get((spec.lane, name))
+        model = BY_NAME.get((spec.lane, name))
         if model is None:
             names = ", ".join(m.name for m in lane_models)
             raise InvalidInput(f"Jimeng has no {spec.lane.value} model '{name}'. Models: {names}.",
@@ -391,11 +289,11 @@ class JimengProvider:
         kind = self._kind(spec)
         if spec.draft and model.draft:
             log.info("jimeng: draft take: %s instead of %s", model.draft, model.name)
-            model = _BY_NAME[(spec.lane, model.draft)]
+            model = BY_NAME[(spec.lane, model.draft)]
         if kind not in model.info.kinds:
             able = ", ".join(m.name for m in lane_models if kind in m.info.kinds) or "none"
-            raise InvalidInput(f"Jimeng model '{model.name}' cannot do {_KIND_EN[kind]}. Models that can: {able}.",
-                               zh=f"即梦模型 '{model.name}' 不支持{_KIND_ZH[kind]}。支持的模型：{able}。",
+            raise InvalidInput(f"Jimeng model '{model.name}' cannot do {KIND_EN[kind]}. Models that can: {able}.",
+                               zh=f"即梦模型 '{model.name}' 不支持{KIND_ZH[kind]}。支持的模型：{able}。",
                                provider=self.name, field="model")
         return model, kind
 
@@ -415,19 +313,19 @@ class JimengProvider:
                                field="first_frame")
         return "edit" if spec.edit_source else "reference" if spec.references else "t2i"
 
-    def _single(self, spec: TakeSpec, model: _Model) -> bool:
+    def _single(self, spec: TakeSpec, model: JimengModel) -> bool:
         return model.name != "jimeng-4.0" or spec.count == 1 or spec.draft
 
-    def _rate(self, model: _Model) -> float:
+    def _rate(self, model: JimengModel) -> float:
         return float(self._rates.get(model.name, model.rate))
 
-    def _model_of(self, handle: Handle, spec: TakeSpec) -> _Model:
+    def _model_of(self, handle: Handle, spec: TakeSpec) -> JimengModel:
         lane = _lane_of(handle)
-        return _BY_NAME.get((lane, handle.data.get("model", ""))) or self._choose(spec)[0]
+        return BY_NAME.get((lane, handle.data.get("model", ""))) or self._choose(spec)[0]
 
     # -- checking a spec (no network) -----------------------------------------------------------------------------
 
-    def _validate(self, spec: TakeSpec, model: _Model, kind: str) -> None:
+    def _validate(self, spec: TakeSpec, model: JimengModel, kind: str) -> None:
         if not spec.prompt.strip() and kind not in ("i2v", "first_last"):  # video from images: prompt optional
             raise InvalidInput("Jimeng needs a prompt for this take.", zh="即梦生成此条需要提示词。",
                                provider=self.name, field="prompt")
@@ -437,11 +335,11 @@ class JimengProvider:
                                provider=self.name, field="prompt")
         self._extras(spec, model)
         if model.info.lane == Lane.VIDEO:
-            _seconds(spec)
+            clip_seconds(spec)
             if kind == "t2v":
-                _t2v_ratio(spec)
+                t2v_ratio(spec)
         else:
-            self._image_size(spec, model)
+            image_size(spec, model)
         inputs = self._inputs(spec, model)
         if model.info.lane == Lane.IMAGE and spec.count > 1 and not spec.draft:
             most = 15 - len(inputs) if model.name == "jimeng-4.0" else 1  # 4.0: at most 15 images, inputs included
@@ -455,7 +353,7 @@ class JimengProvider:
         for role, ref in inputs:
             self._check_image(role, ref, model)
 
-    def _inputs(self, spec: TakeSpec, model: _Model) -> list[tuple[str, str]]:
+    def _inputs(self, spec: TakeSpec, model: JimengModel) -> list[tuple[str, str]]:
         """Input images in the order the vendor wants them (first frame before last frame)."""
         if model.info.lane == Lane.VIDEO:
             pairs = [("first_frame", spec.first_frame), ("last_frame", spec.last_frame)]
@@ -474,34 +372,13 @@ class JimengProvider:
                                field="references")
         return pairs
 
-    def _check_image(self, role: str, ref: str, model: _Model) -> None:
+    def _check_image(self, role: str, ref: str, model: JimengModel) -> None:
         if _is_url(ref):
             return  # the vendor fetches it; nothing to measure here
-        path = Path(ref)
-        if not path.is_file():
-            raise InvalidInput(f"{role}: no image file at {ref}.", zh=f"{role}：找不到图片文件 {ref}。",
-                               provider=self.name, field=role)
-        size = path.stat().st_size
-        limit = model.info.max_image_bytes or 0
-        if limit and size > limit:
-            raise InvalidInput(f"{role}: {path.name} is {size / 1e6:.1f} MB; Jimeng '{model.name}' takes at most "
-                               f"{limit / 1e6:.1f} MB.", zh=f"{role}：{path.name} 大小 {size / 1e6:.1f} MB；即梦 "
-                               f"'{model.name}' 最大 {limit / 1e6:.1f} MB。", provider=self.name, field=role)
-        with open(path, "rb") as f:
-            fmt = _sniff(f.read(16))
-        if fmt not in model.info.image_formats:
-            what = f"a {fmt.upper()} file" if fmt else "not a JPEG or PNG image"
-            raise InvalidInput(f"{role}: {path.name} is {what}; Jimeng takes JPEG or PNG only.",
-                               zh=f"{role}：{path.name} 不是 JPEG 或 PNG 图片；即梦只接受这两种格式。",
-                               provider=self.name, field=role)
-        from PIL import Image, UnidentifiedImageError  # header only: Image.open does not decode pixels
-
-        try:
-            with Image.open(path) as im:
-                w, h = im.size
-        except (UnidentifiedImageError, OSError) as exc:
-            raise InvalidInput(f"{role}: {path.name} cannot be read as an image.",
-                               zh=f"{role}：无法读取图片 {path.name}。", provider=self.name, field=role) from exc
+        facts = inspect_image(ref, max_bytes=model.info.max_image_bytes, formats=model.info.image_formats,
+                              subject=(f"Jimeng '{model.name}' {role}", f"即梦 '{model.name}' {role}"),
+                              provider=self.name, field=role)
+        w, h, name = facts.width, facts.height, Path(ref).name
         problem = None
         if max(w, h) > 4096:
             problem = ("is larger than 4096×4096", "超过 4096×4096")
@@ -510,44 +387,14 @@ class JimengProvider:
         elif max(w, h) / min(w, h) > 3:
             problem = ("is more elongated than 3:1", "长宽比超过 3:1")
         if problem:
-            raise InvalidInput(f"{role}: {path.name} ({w}×{h}) {problem[0]}; Jimeng cannot use it.",
-                               zh=f"{role}：{path.name}（{w}×{h}）{problem[1]}；即梦无法使用。", provider=self.name,
+            raise InvalidInput(f"{role}: {name} ({w}×{h}) {problem[0]}; Jimeng cannot use it.",
+                               zh=f"{role}：{name}（{w}×{h}）{problem[1]}；即梦无法使用。", provider=self.name,
                                field=role)
 
-    def _image_size(self, spec: TakeSpec, model: _Model) -> tuple[int, int]:
-        """The output size to ask for. A size below the model's minimum is scaled up, keeping the aspect ratio,
-        and logged (a 1280×720 film still gets keyframes). A draft is made at 1K. A size above the maximum or an
-        aspect ratio beyond 3:1 is refused."""
-        w, h = spec.width, spec.height
-        if w <= 0 or h <= 0 or not 1 / 3 <= w / h <= 3:
-            raise InvalidInput(f"Jimeng makes images between 1:3 and 3:1; {w}×{h} is outside that.",
-                               zh=f"即梦生成的图片宽高比须在 1:3 到 3:1 之间；{w}×{h} 超出范围。", provider=self.name,
-                               field="width")
-        scale = math.sqrt(DRAFT_AREA / (w * h)) if spec.draft else 1.0
-        (lo_side, hi_side), (lo_area, hi_area) = model.side, model.area
-        up = max(lo_side / min(w, h) if lo_side else 0.0, math.sqrt(lo_area / (w * h)) if lo_area else 0.0)
-        down = min(hi_side / max(w, h) if hi_side else math.inf, math.sqrt(hi_area / (w * h)) if hi_area else math.inf)
-        scale = max(scale, up)
-        if scale > down + 1e-9:
-            if not spec.draft and scale == 1.0:
-                most = f"{hi_side} px a side" if hi_side else f"{int(math.sqrt(hi_area))}×{int(math.sqrt(hi_area))}"
-                most_zh = f"边长 {hi_side} 像素" if hi_side else most
-                raise InvalidInput(f"Jimeng '{model.name}' makes images up to {most}; {w}×{h} is larger.",
-                                   zh=f"即梦 '{model.name}' 最大生成 {most_zh}；{w}×{h} 超出。",
-                                   provider=self.name, field="width")
-            scale = down
-        size = (max(1, math.floor(w * scale + 1e-6)), max(1, math.floor(h * scale + 1e-6)))
-        if min(size) < lo_side or size[0] * size[1] < lo_area:  # rounding down broke a minimum: round up
-            size = (math.ceil(w * scale - 1e-6), math.ceil(h * scale - 1e-6))
-        if size != (w, h):
-            log.info("jimeng: %s takes %d×%d instead of %d×%d (%s)", model.name, *size, w, h,
-                     "draft at 1K" if spec.draft else "model's size limits")
-        return size
-
-    def _extras(self, spec: TakeSpec, model: _Model) -> dict[str, Any]:
+    def _extras(self, spec: TakeSpec, model: JimengModel) -> dict[str, Any]:
         """Vendor options from ``metadata["jimeng"]``, passed through as they are; unknown names are refused."""
         extras = dict(spec.metadata.get(self.name) or {})
-        known = _IMAGE_EXTRAS if model.info.lane == Lane.IMAGE else ()
+        known = IMAGE_EXTRAS if model.info.lane == Lane.IMAGE else ()
         unknown = sorted(set(extras) - set(known))
         if unknown:
             names = ", ".join(known) or "none"
@@ -575,7 +422,7 @@ class JimengProvider:
 
     # -- building bodies ----------------------------------------------------------------------------------------------
 
-    def _body(self, spec: TakeSpec, model: _Model, kind: str) -> dict[str, Any]:
+    def _body(self, spec: TakeSpec, model: JimengModel, kind: str) -> dict[str, Any]:
         body: dict[str, Any] = {"req_key": model.req_keys[kind]}
         if spec.prompt.strip():
             body["prompt"] = spec.prompt
@@ -586,11 +433,11 @@ class JimengProvider:
         elif refs:
             body["binary_data_base64"] = [base64.b64encode(Path(r).read_bytes()).decode("ascii") for r in refs]
         if model.info.lane == Lane.VIDEO:
-            body["frames"] = 24 * _seconds(spec) + 1
+            body["frames"] = 24 * clip_seconds(spec) + 1
             if kind == "t2v":  # I2V picks the ratio nearest the input image and ignores this
-                body["aspect_ratio"] = _t2v_ratio(spec)
+                body["aspect_ratio"] = t2v_ratio(spec)
         else:
-            body["width"], body["height"] = self._image_size(spec, model)
+            body["width"], body["height"] = image_size(spec, model)
             if model.name == "jimeng-4.0" and self._single(spec, model):
                 body["force_single"] = True  # 4.0 bills every image it decides to make
             body.update(self._extras(spec, model))
@@ -711,7 +558,7 @@ class JimengProvider:
             except (binascii.Error, ValueError, TypeError) as exc:
                 raise TransientFailure("Jimeng returned an image that is not valid base64.",
                                        zh="即梦返回的图片不是有效的 base64。", provider=self.name) from exc
-            path = dest / f"image-{i}{_SUFFIX.get(_sniff(raw[:16]) or '', '.bin')}"
+            path = dest / f"image-{i}{_SUFFIX.get(sniff_format(raw[:HEAD_BYTES]) or '', '.bin')}"
             tmp = path.with_name(f".{path.name}.part")
             tmp.write_bytes(raw)
             os.replace(tmp, path)
@@ -721,42 +568,9 @@ class JimengProvider:
 
 # --- small helpers -----------------------------------------------------------------------------------------------
 
-_KIND_EN = {"t2i": "text-to-image", "edit": "image editing", "reference": "reference images",
-            "t2v": "text-to-video", "i2v": "video from a first frame", "first_last": "video from first and last frames"}
-_KIND_ZH = {"t2i": "文生图", "edit": "图片编辑", "reference": "参考图生图", "t2v": "文生视频", "i2v": "首帧生视频",
-            "first_last": "首尾帧生视频"}
-
-
-def _seconds(spec: TakeSpec) -> int:
-    seconds = spec.frames / spec.fps if spec.fps else 0.0
-    n = round(seconds)
-    if n not in DURATIONS or abs(seconds - n) > 0.1:
-        raise InvalidInput(f"Jimeng makes 5 s or 10 s clips; this take asks for {seconds:.2f} s "
-                           f"({spec.frames} frames at {spec.fps} fps).",
-                           zh=f"即梦只能生成 5 秒或 10 秒的视频；此条要求 {seconds:.2f} 秒（{spec.frames} 帧，{spec.fps} fps）。",
-                           provider="jimeng", field="frames")
-    return n
-
-
-def _t2v_ratio(spec: TakeSpec) -> str:
-    """The vendor ratio nearest the spec's, within 5% (2560×1080 is sent as 21:9); otherwise refused."""
-    want = spec.width / spec.height if spec.height else 0.0
-
-    def value(r: str) -> float:
-        a, b = r.split(":")
-        return int(a) / int(b)
-
-    best = min(T2V_RATIOS, key=lambda r: abs(math.log(value(r) / want)) if want > 0 else math.inf)
-    if want <= 0 or abs(value(best) / want - 1) > 0.05:
-        raise InvalidInput(f"Jimeng text-to-video makes {', '.join(T2V_RATIOS)}; {spec.width}×{spec.height} is "
-                           "none of them.", zh=f"即梦文生视频只支持 {'、'.join(T2V_RATIOS)}；{spec.width}×{spec.height} "
-                           "不在其中。", provider="jimeng", field="width")
-    return best
-
-
 def _lane_of(handle: Handle) -> Lane:
     lane = handle.data.get("lane")
-    return Lane(lane) if lane else _LANE_BY_REQ_KEY.get(handle.data.get("req_key", ""), Lane.VIDEO)
+    return Lane(lane) if lane else LANE_BY_REQ_KEY.get(handle.data.get("req_key", ""), Lane.VIDEO)
 
 
 def _lane_zh(lane: Lane) -> str:
@@ -767,26 +581,13 @@ def _is_url(ref: str) -> bool:
     return ref.startswith(("http://", "https://"))
 
 
-def _sniff(head: bytes) -> str | None:
-    """The format from the magic bytes: the file name may lie."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "gif"
-    return None
-
-
 _SUFFIX = {"jpeg": ".jpg", "png": ".png", "webp": ".webp"}
 
 
 def _fix_suffix(path: Path) -> Path:
     """4.0 returns JPEG and 3.1 returns PNG; name the file after what actually arrived."""
     with open(path, "rb") as f:
-        fmt = _sniff(f.read(16))
+        fmt = sniff_format(f.read(HEAD_BYTES))
     suffix = _SUFFIX.get(fmt or "", path.suffix)
     if suffix == path.suffix:
         return path

@@ -61,6 +61,7 @@ import httpx2
 
 from storyreel.errors import (AuthFailed, ConcurrencyLimited, InputModerated, InvalidInput, ProviderError,
                               QuotaExhausted, RateLimited, ResultExpired, SubmitOutcomeUnknown, TransientFailure)
+from storyreel.media.images import inspect_image
 from storyreel.model import Lane, TakeSpec
 from storyreel.providers import net
 from storyreel.providers.base import Capabilities, Estimate, Handle, ModelInfo, ProviderSettings, Result, Status
@@ -81,6 +82,7 @@ MAX_PROMPT_CHARS = 2048
 MAX_SEED = 2_147_483_647  # "int32 random number between 0 - 2147483647"
 MAX_IMAGE_BYTES = 20 * 1024 * 1024  # "under 20 MB"
 MAX_IMAGE_SIDE = 4000
+IMAGE_FORMATS = ("png", "jpeg", "webp")
 DEFAULT_MODEL = "v5"
 
 # Credits per clip by model and quality, for 5 s and 8 s, ``normal`` motion ("Model & Pricing", verified).
@@ -195,17 +197,6 @@ def _status_of(resp: dict[str, Any]) -> int | None:
     return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
-def _image_format(head: bytes) -> str | None:
-    """The format by magic bytes, whatever the file's name says."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    return None
-
-
 def _quality_for(spec: TakeSpec) -> str:
     """The smallest tier that holds the frame's short side (a 1280×720 film renders at 720p)."""
     short = min(spec.width, spec.height)
@@ -232,7 +223,7 @@ class PixVerseProvider:
         models = tuple(
             ModelInfo(m, Lane.VIDEO, ("t2v", "i2v", "first_last"), durations=tuple(float(d) for d in DURATIONS),
                       resolutions=QUALITIES, max_references=0, max_image_bytes=MAX_IMAGE_BYTES,
-                      image_formats=("png", "jpeg", "webp"))
+                      image_formats=IMAGE_FORMATS)
             for m in CREDITS  # v5 first: the default model
         )
         return Capabilities(
@@ -433,34 +424,14 @@ class PixVerseProvider:
 
     def _read_image(self, path: Path) -> tuple[bytes, str]:
         """The file's bytes and format, or InvalidInput naming the file and what is wrong with it."""
-        if not path.is_file():
-            raise _invalid(f"image {path} does not exist.", f"图片 {path} 不存在。", field="image", path=str(path))
-        size = path.stat().st_size
-        if size >= MAX_IMAGE_BYTES:
-            raise _invalid(f"image {path.name} is {size / 2**20:.1f} MB; PixVerse takes images under 20 MB.",
-                           f"图片 {path.name} 为 {size / 2**20:.1f} MB；PixVerse 要求小于 20 MB。", field="image",
-                           path=str(path))
-        data = path.read_bytes()
-        fmt = _image_format(data[:16])
-        if fmt is None:
-            raise _invalid(f"image {path.name} is not png, jpeg or webp (checked by its bytes, not its name).",
-                           f"图片 {path.name} 不是 png、jpeg 或 webp（按文件内容判断）。", field="image", path=str(path))
-        from io import BytesIO
-
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(BytesIO(data)) as im:
-                width, height = im.size
-        except (UnidentifiedImageError, OSError) as exc:
-            raise _invalid(f"image {path.name} cannot be read as {fmt}.", f"无法以 {fmt} 读取图片 {path.name}。",
-                           field="image", path=str(path)) from exc
-        if max(width, height) > MAX_IMAGE_SIDE:
-            raise _invalid(f"image {path.name} is {width}×{height}; PixVerse takes at most "
+        facts = inspect_image(path, max_bytes=MAX_IMAGE_BYTES - 1, formats=IMAGE_FORMATS,  # "under 20 MB"
+                              subject=("PixVerse image", "PixVerse 图片"), provider=NAME, field="image")
+        if max(facts.width, facts.height) > MAX_IMAGE_SIDE:
+            raise _invalid(f"image {path.name} is {facts.width}×{facts.height}; PixVerse takes at most "
                            f"{MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}.",
-                           f"图片 {path.name} 为 {width}×{height}；PixVerse 最大支持 {MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}。",
-                           field="image", path=str(path))
-        return data, fmt
+                           f"图片 {path.name} 为 {facts.width}×{facts.height}；PixVerse 最大支持 "
+                           f"{MAX_IMAGE_SIDE}×{MAX_IMAGE_SIDE}。", field="image", path=str(path))
+        return path.read_bytes(), facts.format
 
     def _settled_credits(self, handle: Handle, spec: TakeSpec, resp: dict[str, Any]) -> int:
         for reported in (resp.get("credits"), handle.data.get("credits")):
