@@ -4,7 +4,11 @@ Baseline (same run, by construction): the ideal wall time ⌈N/C⌉·L of a sche
 and wastes nothing. Prints the ratio (goal ≤ 1.10) and the engine's own CPU time per job (goal ≤ 2 ms), measured
 in this process while the fake runs in a separate process so its CPU is not counted.
 
-    python bench/shoot_throughput.py [--jobs 400] [--cap 16] [--latency 0.5]
+    python bench/shoot_throughput.py [--jobs 400] [--cap 16] [--latency 0.5] [--poll 0.02] [--phases]
+                                     [--profile engine.prof]
+
+It also prints the adapter calls per job (each an HTTP round trip); ``--phases`` the mean time a job spends in each
+state; ``--profile`` writes a cProfile of ``Engine.run`` alone (read it with ``python -m pstats``).
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ def main() -> None:
     ap.add_argument("--cap", type=int, default=16)
     ap.add_argument("--latency", type=float, default=0.5)
     ap.add_argument("--poll", type=float, default=0.02)
+    ap.add_argument("--phases", action="store_true", help="also print the mean time a job spends in each state")
+    ap.add_argument("--profile", metavar="PATH", help="write a cProfile of Engine.run (wall-clock timer) to PATH")
     args = ap.parse_args()
 
     port = free_port()
@@ -54,7 +60,7 @@ def main() -> None:
     try:
         _wait_for(port)
         with tempfile.TemporaryDirectory() as tmp:
-            wall, cpu = asyncio.run(_run(Path(tmp), port, args))
+            wall, cpu, calls, phases = asyncio.run(_run(Path(tmp), port, args))
     finally:
         fake.terminate()
         fake.wait()
@@ -63,6 +69,9 @@ def main() -> None:
     print(f"ideal ⌈N/C⌉·L       {ideal:7.2f} s (baseline)")
     print(f"engine wall time     {wall:7.2f} s  ratio {wall / ideal:.3f}  goal ≤ 1.10")
     print(f"engine CPU per job   {cpu / args.jobs * 1000:7.2f} ms  goal ≤ 2 ms")
+    print("provider calls/job   " + "  ".join(f"{k} {v / args.jobs:.2f}" for k, v in calls.items()))
+    if args.phases:
+        print("mean s in state      " + "  ".join(f"{k} {v:.4f}" for k, v in phases.items()))
 
 
 def _wait_for(port: int) -> None:
@@ -78,7 +87,7 @@ def _wait_for(port: int) -> None:
     raise SystemExit("fake did not start")
 
 
-async def _run(tmp: Path, port: int, args) -> tuple[float, float]:
+async def _run(tmp: Path, port: int, args) -> tuple[float, float, dict[str, int], dict[str, float]]:
     from storyreel.engine import Engine
     from storyreel.providers import ProviderSettings, get_provider
     from storyreel.services.film import new_film, open_film
@@ -98,16 +107,42 @@ async def _run(tmp: Path, port: int, args) -> tuple[float, float]:
         base_url=f"http://127.0.0.1:{port}/api/v3", options={"max_concurrency": args.cap, "timeout": 30}))
     model = "doubao-seedance-1-0-pro-250528"
     jobs = plan_jobs(film, [(shot, n) for n in range(1, args.jobs + 1)], provider=provider, model=model, draft=False)
+    # Count the adapter calls the engine makes (each an HTTP round trip: CPU here and at the provider).
+    calls = {"submit": 0, "poll": 0, "fetch": 0}
+    for name in calls:
+        def counted(*a, _call=getattr(provider, name), _name=name, **kw):
+            calls[_name] += 1
+            return _call(*a, **kw)
+        setattr(provider, name, counted)
+    # --phases: when each job entered each state, from the engine's own events (the listener costs a little CPU).
+    seen: dict[int, list[tuple[str, float]]] = {}
+
+    def listener(event) -> None:
+        seen.setdefault(event.job_id, []).append((event.state, time.perf_counter()))
+
     engine = Engine(film.store, film.media, lambda _: provider, workdir=film.state_dir / "work",
-                    poll_interval=args.poll)
+                    poll_interval=args.poll, listener=listener if args.phases else None)
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     cpu0, t0 = time.process_time(), time.perf_counter()
     summary = await engine.run(jobs)
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(args.profile)
     await provider.aclose()
     film.close()
     if summary.done != args.jobs:
         raise SystemExit(f"only {summary.done} of {args.jobs} jobs finished: {summary}")
-    return wall, cpu
+    phases: dict[str, float] = {}
+    for steps in seen.values():
+        for (state, t), (_, t_next) in zip(steps, steps[1:]):
+            phases[state] = phases.get(state, 0.0) + (t_next - t) / len(seen)
+    return wall, cpu, calls, phases
 
 
 if __name__ == "__main__":

@@ -285,3 +285,19 @@ def test_truncated_download_is_retried_and_expired_result_fails_charged(store: S
     with store.session() as s:
         assert s.get(JobRow, job_id).error_class == "ResultExpired"
     assert [k for j, k, _ in _ledger(store) if j == job_id] == ["reserve", "charge"]
+
+
+def test_unknown_outcome_on_a_free_provider_is_simply_sent_again(store: Store, tmp_path: Path) -> None:
+    provider = ScriptedProvider(submit_errors=[SubmitOutcomeUnknown("reset")], free_resubmit=True)
+    job_id = _job(store)
+    assert asyncio.run(_engine(store, tmp_path, provider, []).run([job_id])).done == 1
+    assert len(provider.submits) == 2
+    with store.session() as s:
+        assert s.get(JobRow, job_id).remote_id.startswith("remote-")
+
+
+def test_lookup_that_finds_nothing_sends_again(store: Store, tmp_path: Path) -> None:
+    provider = ScriptedProvider(submit_errors=[SubmitOutcomeUnknown("reset")], lookup_finds=False)
+    job_id = _job(store)
+    assert asyncio.run(_engine(store, tmp_path, provider, []).run([job_id])).done == 1
+    assert len(provider.submits) == 2

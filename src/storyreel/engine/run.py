@@ -7,7 +7,7 @@
 2. reserve      the estimate is booked in the ledger, in the same transaction as the state (budget checked)
 3. submitting   the client_ref is already on disk (it was written with the job), then the create call
 4. submitted    record the remote id and the adapter's handle data
-5. running      poll until the provider says done (Retry-After and back-off honoured)
+5. running      poll until the provider says done (Retry-After, back-off and the kind's expected time honoured)
 6. downloading  fetch at once (result URLs expire), hash into the media store
 7. done         the take row and the charge from reported usage, in one transaction
 
@@ -15,6 +15,10 @@ Errors go through the one policy table (``engine/policy.py``). After a crash ``r
 it stopped: ``submitted``/``running`` poll again by remote id, ``downloading`` fetches again, ``submitting``
 is looked up by client_ref where the provider can, re-sent only when re-submission is free, and otherwise
 parked in ``reconcile`` for the director — never blindly paid for twice.
+
+Each state move is one short transaction of prepared Core statements (a guarded UPDATE, its ledger row, its event
+row), written before the step it announces; the engine keeps its own copy of the job row in step with what it
+wrote instead of reading it back.
 """
 
 from __future__ import annotations
@@ -23,24 +27,38 @@ import asyncio
 import random
 import shutil
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import select
+from sqlalchemy import Connection, String, bindparam, insert, literal, select, update
 
 from storyreel.engine.events import Event
 from storyreel.engine.policy import delay_for, rule_for
-from storyreel.errors import BudgetExceeded, ProviderError, StoryreelError, SubmitOutcomeUnknown
-from storyreel.model import JobState, TakeSpec, can_move
-from storyreel.model.take import TERMINAL_STATES
+from storyreel.errors import BudgetExceeded, ProviderError, StoryreelError, SubmitOutcomeUnknown, TransientFailure
+from storyreel.model import JobState, TakeSpec
+from storyreel.model.take import TERMINAL_STATES, TRANSITIONS
 from storyreel.providers import Provider
-from storyreel.providers.base import Handle
+from storyreel.providers.base import Capabilities, Handle
 from storyreel.store import EventRow, JobRow, LedgerRow, MediaStore, Store, TakeRow
 
 ProviderFactory = Callable[[str], Provider]
 Listener = Callable[[Event], None]
+
+# Polling. A shoot's wall time is made of how late each finished task is noticed, its CPU (here and at the
+# provider) of how many polls it takes to notice. With nothing known, poll at the configured interval and back off
+# in proportion to the time waited, so a task is noticed at most _BACKOFF of its run time late (and at most
+# _MAX_WAIT). Once tasks of the same kind have finished in this run, their run times plan the looks
+# (``Engine._poll_plan``): usually one or two per task instead of run time / interval. Those few looks may come closer
+# together than the configured interval, but only around the time tasks of the kind have been finishing: an interval
+# long next to the run time (0.25 s for a 1 s task) would otherwise make every task a whole interval late. A
+# provider's own Retry-After on a status always wins.
+_BACKOFF = 0.1
+_MAX_WAIT = 60.0  # seconds: back-off never spaces polls further than this (a configured longer interval is kept)
+_STEP = 0.01  # past the planned looks, the smallest step (a share of the expected run time), doubled up to the interval
+_RECENT = 32  # tasks remembered per kind: recent ones only, so a provider that slows down is followed
 
 
 class IllegalTransition(RuntimeError):
@@ -59,6 +77,57 @@ class RunSummary:
     canceled: int = 0
     not_started: int = 0  # left planned: budget reached or provider stopped
     stopped_by: list[str] = field(default_factory=list)  # why the queue stopped early, for the director
+
+
+@dataclass
+class _Job:
+    """The engine's copy of one job row, read when the job gets its slot and then kept in step with every move the
+    engine persists: nothing is read back between steps."""
+
+    id: int
+    shot_code: str
+    take_number: int
+    provider: str
+    model: str | None
+    lane: str
+    state: str
+    spec: dict
+    client_ref: str
+    remote_id: str | None
+    remote_data: dict | None
+    estimate: float
+    draft: bool
+    upgrade_of: int | None
+    next_try_at: float | None
+    error_class: str | None
+    error: str | None
+    attempts: int
+
+
+# The hot path's SQL, built once: Core statements against the ORM's tables (same columns, same defaults such as
+# created_at/updated_at), compiled once per shape and cached by SQLAlchemy. An ORM session per move (identity map,
+# get, flush) cost several times the SQL it ran.
+_JOBS, _TAKES = JobRow.__table__, TakeRow.__table__
+_LOAD_JOB = select(*(_JOBS.c[f.name] for f in fields(_Job))).where(_JOBS.c.id == bindparam("job_id"))
+_JOB_STATE = select(_JOBS.c.state).where(_JOBS.c.id == bindparam("job_id"))
+_ADD_LEDGER = insert(LedgerRow.__table__)
+_ADD_EVENT = insert(EventRow.__table__)
+_ADD_TAKE = insert(_TAKES)
+_FIND_TAKE = select(_TAKES.c.id).where(_TAKES.c.shot_code == bindparam("shot"), _TAKES.c.number == bindparam("number"),
+                                       _TAKES.c.job_id == bindparam("job_id"))  # (shot, number) is indexed
+
+
+def _move_statement(dst: JobState):
+    """``UPDATE jobs SET state = dst, … WHERE id = :job_id_ AND state IN (states that may move to dst)``; the other
+    columns to set are the parameters given with it. The lifecycle check is in the WHERE clause, so it holds against
+    the row as it is in the very transaction that writes the move (a director's cancel from another process
+    included): no row updated means the move was illegal."""
+    sources = sorted(src.value for src in JobState if src == dst or dst in TRANSITIONS[src])
+    return update(_JOBS).where(_JOBS.c.id == bindparam("job_id_"),
+                               _JOBS.c.state.in_([literal(s, String) for s in sources]))
+
+
+_MOVES = {dst: _move_statement(dst) for dst in JobState}
 
 
 def committed_spend(store: Store, *, job_ids: Sequence[int] | None = None) -> float:
@@ -91,12 +160,15 @@ class Engine:
         self.film_budget = film_budget
         self.run_budget = run_budget
         self._rng = random.Random(seed)
+        self._caps: dict[str, Capabilities] = {}
         self._slots: dict[tuple[str, str], asyncio.Semaphore] = {}
         self._limiters: dict[str, AsyncLimiter] = {}
         self._stopped: dict[str, str] = {}  # provider → reason
         self._budget_lock = asyncio.Lock()
         self._run_jobs: list[int] = []
         self._budget_hit = False
+        # kind of task → (last seen running, seen ready) in seconds after the create was answered, for recent tasks
+        self._run_times: dict[tuple, deque[tuple[float, float]]] = {}
 
     # -- persistence -------------------------------------------------------------------------------------------
 
@@ -104,29 +176,43 @@ class Engine:
         if self.listener:
             self.listener(event)
 
-    def _move(self, job_id: int, dst: JobState, *, ledger: tuple[str, float, str] | None = None,
-              **fields: object) -> JobRow:
+    def _load(self, job_id: int) -> _Job:
+        with self.store.transaction() as conn:
+            row = conn.execute(_LOAD_JOB, {"job_id": job_id}).one()
+        return _Job(**row._mapping)
+
+    def _write_move(self, conn: Connection, job: _Job, dst: JobState, changes: dict[str, object]) -> None:
+        """The guarded UPDATE of one move, inside the caller's transaction; the in-memory copy is not touched."""
+        if conn.execute(_MOVES[dst], {"job_id_": job.id, "state": dst.value, **changes}).rowcount != 1:
+            actual = conn.execute(_JOB_STATE, {"job_id": job.id}).scalar()
+            raise IllegalTransition(f"job {job.id}: {actual or 'no such job'} → {dst}")
+
+    def _move(self, job: _Job | int, dst: JobState, *, ledger: tuple[str, float, str] | None = None,
+              **changes: object) -> _Job:
         """Persist a state change (with any fields and its ledger row) in one transaction, then announce it.
 
         The ledger row rides in the same transaction as the state: a crash can never leave a reservation without
-        the state that says it was made, so a resumed job never reserves twice.
+        the state that says it was made, so a resumed job never reserves twice. ``job`` may be an id (read first).
         """
-        with self.store.session() as s:
-            job = s.get(JobRow, job_id)
-            src = JobState(job.state)
-            if src != dst and not can_move(src, dst):
-                raise IllegalTransition(f"job {job_id}: {src} → {dst}")
-            job.state = dst.value
-            for k, v in fields.items():
-                setattr(job, k, v)
+        if isinstance(job, int):
+            job = self._load(job)
+        error_class = changes.get("error_class", job.error_class)
+        with self.store.transaction() as conn:
+            self._write_move(conn, job, dst, changes)
             if ledger is not None:
                 kind, amount, note = ledger
-                s.add(LedgerRow(job_id=job_id, kind=kind, provider=job.provider, shot_code=job.shot_code,
-                                amount=amount, note=note, basis="reported" if kind == "charge" else "estimate"))
-            s.add(EventRow(type="job:state", payload={"job": job_id, "shot": job.shot_code, "take": job.take_number,
-                                                       "state": dst.value, "error": job.error_class}))
-        self._emit(Event("job:state", job_id=job_id, shot=job.shot_code, take=job.take_number, state=dst.value,
-                         error=job.error_class))
+                conn.execute(_ADD_LEDGER, {"job_id": job.id, "kind": kind, "provider": job.provider,
+                                           "shot_code": job.shot_code, "amount": amount, "note": note,
+                                           "basis": "reported" if kind == "charge" else "estimate"})
+            conn.execute(_ADD_EVENT, {"type": "job:state", "payload": {
+                "job": job.id, "shot": job.shot_code, "take": job.take_number, "state": dst.value,
+                "error": error_class}})
+        # Only once the move is committed does the copy follow it.
+        job.state = dst.value
+        for k, v in changes.items():
+            setattr(job, k, v)
+        self._emit(Event("job:state", job_id=job.id, shot=job.shot_code, take=job.take_number, state=dst.value,
+                         error=error_class))
         return job
 
     # -- running -----------------------------------------------------------------------------------------------
@@ -134,7 +220,14 @@ class Engine:
     async def run(self, job_ids: Sequence[int]) -> RunSummary:
         self._run_jobs = list(job_ids)
         summary = RunSummary()
-        states = await asyncio.gather(*(self._guarded(j) for j in job_ids))
+        # Provider and lane pick a job's slot before it may run; they never change, so one query serves all jobs.
+        where: dict[int, tuple[str, str]] = {}
+        ids = list(dict.fromkeys(job_ids))
+        with self.store.transaction() as conn:
+            for i in range(0, len(ids), 500):  # SQLite caps the bound parameters of one statement
+                q = select(_JOBS.c.id, _JOBS.c.provider, _JOBS.c.lane).where(_JOBS.c.id.in_(ids[i:i + 500]))
+                where.update((job_id, (provider, lane)) for job_id, provider, lane in conn.execute(q))
+        states = await asyncio.gather(*(self._guarded(j, *where[j]) for j in job_ids))
         for state in states:
             if state == JobState.DONE:
                 summary.done += 1
@@ -149,47 +242,50 @@ class Engine:
         summary.stopped_by = sorted(set(self._stopped.values()))
         return summary
 
+    def _capabilities(self, provider: Provider) -> Capabilities:
+        # Static per provider; some adapters build a fresh object (and read their options) on every call.
+        caps = self._caps.get(provider.name)
+        if caps is None:
+            caps = self._caps[provider.name] = provider.capabilities()
+        return caps
+
     def _slot(self, provider: Provider, lane: str) -> asyncio.Semaphore:
         key = (provider.name, lane)
         if key not in self._slots:
-            self._slots[key] = asyncio.Semaphore(provider.capabilities().max_concurrency)
+            self._slots[key] = asyncio.Semaphore(self._capabilities(provider).max_concurrency)
         return self._slots[key]
 
     async def _throttle(self, provider: Provider) -> None:
-        rps = provider.capabilities().requests_per_second
+        rps = self._capabilities(provider).requests_per_second
         if not rps:
             return
         if provider.name not in self._limiters:
             self._limiters[provider.name] = AsyncLimiter(max(1.0, rps), 1.0)
         await self._limiters[provider.name].acquire()
 
-    async def _guarded(self, job_id: int) -> JobState:
-        with self.store.session() as s:
-            job = s.get(JobRow, job_id)
-        provider = self.providers(job.provider)
-        async with self._slot(provider, job.lane):
-            try:
-                return await self.run_job(job_id, provider)
-            except _Stop:
-                with self.store.session() as s:
-                    return JobState(s.get(JobRow, job_id).state)
-            except ProviderError as exc:
-                return self._fail(job_id, provider, exc)
+    async def _guarded(self, job_id: int, provider_name: str, lane: str) -> JobState:
+        provider = self.providers(provider_name)
+        try:
+            return await self.run_job(job_id, provider, lane)
+        except _Stop:
+            return JobState(self._load(job_id).state)
+        except ProviderError as exc:
+            return self._fail(job_id, provider, exc)
 
     def _fail(self, job_id: int, provider: Provider, exc: StoryreelError) -> JobState:
         rule = rule_for(exc)
         if rule.stops_provider:
             self._stopped.setdefault(provider.name, f"{provider.name}: {exc}")
-        with self.store.session() as s:
-            job = s.get(JobRow, job_id)
-            charged = JobState(job.state) in (JobState.SUBMITTED, JobState.RUNNING, JobState.DOWNLOADING)
+        job = self._load(job_id)
+        charged = JobState(job.state) in (JobState.SUBMITTED, JobState.RUNNING, JobState.DOWNLOADING)
         # Providers that do not bill failed jobs get the reservation back; an expired result was made and paid.
-        billed = charged and (provider.capabilities().charges_failed_jobs or type(exc).__name__ == "ResultExpired")
+        billed = charged and (self._capabilities(provider).charges_failed_jobs
+                              or type(exc).__name__ == "ResultExpired")
         ledger = ("charge", job.estimate, type(exc).__name__) if billed else ("refund", job.estimate, type(exc).__name__)
-        self._move(job_id, JobState.FAILED, error_class=type(exc).__name__, error=str(exc), ledger=ledger)
+        self._move(job, JobState.FAILED, error_class=type(exc).__name__, error=str(exc), ledger=ledger)
         return JobState.FAILED
 
-    async def _reserve(self, job: JobRow, provider: Provider, spec: TakeSpec) -> JobRow:
+    async def _reserve(self, job: _Job, provider: Provider, spec: TakeSpec) -> _Job:
         """Book the estimate, unless it would take the film or this command past its budget."""
         est = provider.estimate(spec)
         async with self._budget_lock:
@@ -205,51 +301,84 @@ class Engine:
                 self._budget_hit = True
                 self._stopped.setdefault("budget", f"{over[0]} budget {over[1]:g} reached")
                 raise _Stop()
-            return self._move(job.id, JobState.RESERVED, estimate=est.amount,
+            return self._move(job, JobState.RESERVED, estimate=est.amount,
                               ledger=("reserve", est.amount, est.note or est.currency))
 
-    async def _submit(self, job: JobRow, provider: Provider, spec: TakeSpec) -> JobRow:
+    async def _submit(self, job: _Job, provider: Provider, spec: TakeSpec) -> _Job:
         """The create call, retried only while the provider proves it was refused, never after an unknown end."""
         attempt = 0
         while True:
             if provider.name in self._stopped:
                 raise _Stop()
             attempt += 1
-            job = self._move(job.id, JobState.SUBMITTING, attempts=job.attempts + 1)
+            job = self._move(job, JobState.SUBMITTING, attempts=job.attempts + 1)
             await self._throttle(provider)
             try:
                 handle = await provider.submit(spec, client_ref=job.client_ref)
             except SubmitOutcomeUnknown as exc:
-                return await self._reconcile(job, provider, exc)
+                job = await self._reconcile(job, provider, exc)
+                if job.state != JobState.RESERVED.value:
+                    return job
+                # Reconciled as never made (or free to make again): send again, within the transient budget.
+                if attempt >= rule_for(TransientFailure("")).max_attempts:
+                    raise
+                continue
             except ProviderError as exc:
                 rule = rule_for(exc)
                 if not rule.retry or attempt >= rule.max_attempts:
                     raise
                 wait = delay_for(rule, attempt, exc, self._rng)
                 # Refused, so nothing was made: back to reserved, with the time of the next try on disk.
-                job = self._move(job.id, JobState.RESERVED, error_class=type(exc).__name__, error=str(exc),
+                job = self._move(job, JobState.RESERVED, error_class=type(exc).__name__, error=str(exc),
                                  next_try_at=self._clock() + wait)
                 await self._sleep(wait)
                 continue
-            return self._move(job.id, JobState.SUBMITTED, remote_id=handle.remote_id, remote_data=handle.data,
+            return self._move(job, JobState.SUBMITTED, remote_id=handle.remote_id, remote_data=handle.data,
                               error_class=None, error=None, next_try_at=None)
 
-    async def _reconcile(self, job: JobRow, provider: Provider, exc: Exception | None) -> JobRow:
-        caps = provider.capabilities()
+    async def _reconcile(self, job: _Job, provider: Provider, exc: Exception | None) -> _Job:
+        caps = self._capabilities(provider)
         if caps.resubmit_is_free:
-            return self._move(job.id, JobState.RESERVED)
+            return self._move(job, JobState.RESERVED)
         if caps.can_lookup_by_client_ref:
             handle = await provider.lookup(job.client_ref)
             if handle is not None:
-                return self._move(job.id, JobState.SUBMITTED, remote_id=handle.remote_id, remote_data=handle.data)
-            return self._move(job.id, JobState.RESERVED)  # the provider says it never saw it: safe to send again
+                return self._move(job, JobState.SUBMITTED, remote_id=handle.remote_id, remote_data=handle.data)
+            return self._move(job, JobState.RESERVED)  # the provider says it never saw it: safe to send again
         reason = str(exc) if exc else "interrupted while submitting; check the provider console"
-        self._move(job.id, JobState.RECONCILE, error_class="SubmitOutcomeUnknown", error=reason)
+        self._move(job, JobState.RECONCILE, error_class="SubmitOutcomeUnknown", error=reason)
         raise _Stop()
 
-    async def _poll(self, job: JobRow, provider: Provider, handle: Handle) -> None:
+    # -- polling -----------------------------------------------------------------------------------------------
+
+    def _poll_plan(self, kind: tuple) -> tuple[float, float, float]:
+        """``(first, then, step)`` for a task of this ``kind``, in seconds after its create was answered.
+
+        From the recent tasks of the kind: ``then`` is the earliest any was seen ready, ``first`` halfway between
+        that and the latest one was still seen running before it. Each first look narrows that bracket for the
+        tasks after it (a bisection), so a steady provider is soon looked at once per task, just after it finishes.
+        A task still running at ``then`` is looked at again after ``step``, then after doubling steps up to the
+        interval: the run times of one kind spread by a few round trips (when the create is answered is when our
+        clock starts), and a miss by a few milliseconds should not cost a whole interval. With nothing seen yet
+        all are 0: look at once, then poll at the interval with back-off."""
+        seen = self._run_times.get(kind)
+        if not seen:
+            return 0.0, 0.0, 0.0
+        ready = min(hi for _, hi in seen)
+        running = max((lo for lo, _ in seen if lo < ready), default=0.0)
+        return (running + ready) / 2, ready, max((ready - running) / 2, _STEP * ready)
+
+    async def _poll(self, provider: Provider, handle: Handle, kind: tuple, submitted_at: float | None) -> None:
+        """Poll until the task is ready. ``submitted_at`` (monotonic) is when this run saw the create answered;
+        None for a task resumed after a crash: its age is unknown, so it is looked at at once."""
+        since = time.monotonic() if submitted_at is None else submitted_at
+        first, then, step = (0.0, 0.0, 0.0) if submitted_at is None else self._poll_plan(kind)
+        if first > time.monotonic() - since:
+            await self._sleep(first - (time.monotonic() - since))
+        running = 0.0  # when the last look that found it unfinished was sent: it was not ready before then
         attempt = 0
         while True:
+            sent = time.monotonic() - since
             try:
                 status = await provider.poll(handle)
             except ProviderError as exc:
@@ -260,50 +389,67 @@ class Engine:
                 await self._sleep(delay_for(rule, attempt, exc, self._rng))
                 continue
             attempt = 0
+            waited = time.monotonic() - since
             if status.state == "succeeded":
+                if submitted_at is not None:  # it became ready somewhere in (running, waited]
+                    self._run_times.setdefault(kind, deque(maxlen=_RECENT)).append((running, waited))
                 return
             if status.state == "failed":
                 raise status.error or ProviderError("the provider reported a failure")
-            await self._sleep(status.retry_after if status.retry_after is not None else self.poll_interval)
+            running = sent
+            if status.retry_after is not None:
+                await self._sleep(status.retry_after)
+            elif waited < then:
+                await self._sleep(then - waited)
+            else:
+                interval = max(self.poll_interval, min(_BACKOFF * (waited - then), _MAX_WAIT))
+                await self._sleep(min(step, interval) if step else interval)
+                step *= 2
 
-    async def run_job(self, job_id: int, provider: Provider) -> JobState:
-        with self.store.session() as s:
-            job = s.get(JobRow, job_id)
-        state = JobState(job.state)
-        if state in TERMINAL_STATES:
-            return state
-        if provider.name in self._stopped:
-            raise _Stop()
-        spec = TakeSpec.model_validate(job.spec)
+    # -- one job -----------------------------------------------------------------------------------------------
 
-        # 1–2. check and reserve: nothing is sent before the estimate is booked within budget.
-        if state == JobState.PLANNED:
-            provider.check(spec)
-            job = await self._reserve(job, provider, spec)
-            state = JobState.RESERVED
-        if state == JobState.RESERVED and job.next_try_at and job.next_try_at > self._clock():
-            await self._sleep(job.next_try_at - self._clock())
-
-        # 3–4. submit; a crash left "submitting" → reconcile, never a blind second create.
-        if state == JobState.SUBMITTING:
-            job = await self._reconcile(job, provider, None)
+    async def run_job(self, job_id: int, provider: Provider, lane: str) -> JobState:
+        async with self._slot(provider, lane):
+            # Read only now that the job may run: queued, it may have been cancelled from another process.
+            job = self._load(job_id)
             state = JobState(job.state)
-        if state == JobState.RESERVED:
-            job = await self._submit(job, provider, spec)
-            state = JobState(job.state)
-        handle = Handle(remote_id=job.remote_id or "", data=dict(job.remote_data or {}))
+            if state in TERMINAL_STATES:
+                return state
+            if provider.name in self._stopped:
+                raise _Stop()
+            spec = TakeSpec.model_validate(job.spec)
 
-        # 5. poll until ready.
-        if state in (JobState.SUBMITTED, JobState.RUNNING):
-            if state == JobState.SUBMITTED:
-                self._move(job_id, JobState.RUNNING)
-            await self._poll(job, provider, handle)
-            job = self._move(job_id, JobState.DOWNLOADING)
+            # 1–2. check and reserve: nothing is sent before the estimate is booked within budget.
+            if state == JobState.PLANNED:
+                provider.check(spec)
+                job = await self._reserve(job, provider, spec)
+                state = JobState.RESERVED
+            if state == JobState.RESERVED and job.next_try_at and job.next_try_at > self._clock():
+                await self._sleep(job.next_try_at - self._clock())
 
-        # 6–7. download at once, hash and store; the take and the charge land together with "done".
-        return await self._download(job, provider, handle, spec)
+            # 3–4. submit; a crash left "submitting" → reconcile, never a blind second create.
+            submitted_at = None
+            if state == JobState.SUBMITTING:
+                job = await self._reconcile(job, provider, None)
+                state = JobState(job.state)
+            if state == JobState.RESERVED:
+                job = await self._submit(job, provider, spec)
+                state = JobState(job.state)
+                submitted_at = time.monotonic()
+            handle = Handle(remote_id=job.remote_id or "", data=dict(job.remote_data or {}))
 
-    async def _download(self, job: JobRow, provider: Provider, handle: Handle, spec: TakeSpec) -> JobState:
+            # 5. poll until ready.
+            if state in (JobState.SUBMITTED, JobState.RUNNING):
+                if state == JobState.SUBMITTED:
+                    job = self._move(job, JobState.RUNNING)
+                kind = (provider.name, job.lane, job.model, job.draft, spec.frames, spec.width, spec.height)
+                await self._poll(provider, handle, kind, submitted_at)
+                job = self._move(job, JobState.DOWNLOADING)
+
+            # 6–7. download at once, hash and store; the take and the charge land together with "done".
+            return await self._download(job, provider, handle, spec)
+
+    async def _download(self, job: _Job, provider: Provider, handle: Handle, spec: TakeSpec) -> JobState:
         scratch = self.workdir / job.client_ref
         started = time.monotonic()
         attempt = 0
@@ -327,23 +473,21 @@ class Engine:
             key_sha, stored = self.media.add(still)
             if not result.clip:  # an image take: the still is the take itself
                 clip_sha, clip_ext = key_sha, stored.suffix.lstrip(".")
-        with self.store.session() as s:
-            row = s.get(JobRow, job.id)
-            if not can_move(JobState(row.state), JobState.DONE):
-                raise IllegalTransition(f"job {job.id}: {row.state} → done")
-            existing = s.scalars(select(TakeRow).where(TakeRow.job_id == job.id)).first()
-            take = existing or TakeRow(
-                shot_code=job.shot_code, number=job.take_number, job_id=job.id, provider=job.provider,
-                model=job.model, seed=spec.seed, frames=spec.frames, fps=spec.fps, width=spec.width,
-                height=spec.height, clip_sha=clip_sha, clip_ext=clip_ext, keyframe_sha=key_sha,
-                status="good", prompt=spec.prompt, draft=spec.draft, parent_take=job.upgrade_of, cost=result.cost,
-            )
-            s.add(take)
-            row.state = JobState.DONE.value
-            s.add(LedgerRow(job_id=job.id, kind="charge", provider=job.provider, shot_code=job.shot_code,
-                            amount=result.cost, basis="reported",
-                            note=", ".join(f"{k}={v:g}" for k, v in result.usage.items())))
-            s.add(EventRow(type="take:new", payload={"shot": job.shot_code, "take": job.take_number}))
+        with self.store.transaction() as conn:
+            self._write_move(conn, job, JobState.DONE, {})
+            if conn.execute(_FIND_TAKE, {"shot": job.shot_code, "number": job.take_number, "job_id": job.id}).first() \
+                    is None:
+                conn.execute(_ADD_TAKE, {
+                    "shot_code": job.shot_code, "number": job.take_number, "job_id": job.id,
+                    "provider": job.provider, "model": job.model, "seed": spec.seed, "frames": spec.frames,
+                    "fps": spec.fps, "width": spec.width, "height": spec.height, "clip_sha": clip_sha,
+                    "clip_ext": clip_ext, "keyframe_sha": key_sha, "status": "good", "prompt": spec.prompt,
+                    "draft": spec.draft, "parent_take": job.upgrade_of, "cost": result.cost})
+            conn.execute(_ADD_LEDGER, {"job_id": job.id, "kind": "charge", "provider": job.provider,
+                                       "shot_code": job.shot_code, "amount": result.cost, "basis": "reported",
+                                       "note": ", ".join(f"{k}={v:g}" for k, v in result.usage.items())})
+            conn.execute(_ADD_EVENT, {"type": "take:new", "payload": {"shot": job.shot_code, "take": job.take_number}})
+        job.state = JobState.DONE.value
         shutil.rmtree(scratch, ignore_errors=True)
         self._emit(Event("take:new", job_id=job.id, shot=job.shot_code, take=job.take_number, state="done",
                          seconds=time.monotonic() - started))
