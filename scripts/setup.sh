@@ -2,7 +2,8 @@
 # Set up storyreel in ./.venv on a fresh Debian/Ubuntu machine (idempotent; re-run any time).
 #   bash scripts/setup.sh          runtime only
 #   bash scripts/setup.sh --dev    plus the test tools
-# System packages: a CJK font (Chinese subtitles and previz captions) and fontconfig. ffmpeg comes from wheels
+# System packages: a CJK font (Chinese subtitles and previz captions), fontconfig, espeak-ng (temp dialogue);
+# with --dev also Chromium (browser tests). ffmpeg comes from wheels
 # (PyAV + imageio-ffmpeg); a system ffmpeg is used instead when present.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,12 @@ need_pkgs=()
 command -v fc-list >/dev/null 2>&1 || need_pkgs+=(fontconfig)
 if ! (command -v fc-list >/dev/null 2>&1 && fc-list :lang=zh family | grep -q .); then
   need_pkgs+=(fonts-noto-cjk)
+fi
+# Temp dialogue (storyreel render with [sound] dialogue = "tts") speaks through espeak-ng.
+command -v espeak-ng >/dev/null 2>&1 || need_pkgs+=(espeak-ng)
+# Browser tests drive Debian's Chromium through Playwright (Playwright cannot download its own browsers here).
+if [ "${1:-}" = "--dev" ] && ! command -v chromium >/dev/null 2>&1; then
+  need_pkgs+=(chromium)
 fi
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null 2>&1; then

@@ -13,11 +13,12 @@ from storyreel.store.tables import Base
 
 def test_fresh_database_is_migrated_to_head_in_wal_mode(tmp_path: Path) -> None:
     store = Store(tmp_path / "state.db")
-    assert table_names(store.engine) == ["alembic_version", "events", "jobs", "ledger", "shots", "takes"]
+    assert table_names(store.engine) == ["alembic_version", "cut_clips", "events", "jobs", "keyframes", "ledger", "shots",
+                                         "takes"]
     with store.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0003"
 
 
 def test_migrations_match_the_orm_tables(tmp_path: Path) -> None:

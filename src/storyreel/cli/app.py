@@ -420,6 +420,10 @@ def _report(exc: BaseException) -> int:
     return 70
 
 
+# Commands kept in their own modules register on ``app`` when imported (each imports only typer at load time).
+from storyreel.cli import continuity_cmds, delivery_cmd, review_cmds, studio_cmd  # noqa: E402, F401
+
+
 def main() -> None:
     debug = "--debug" in sys.argv[1:]
     try:

@@ -57,6 +57,34 @@ class ProviderConfig(BaseModel):
         return v
 
 
+class MusicBed(BaseModel):
+    """``[[sound.music]]``: a music file under the film folder, placed at ``start`` seconds of the cut."""
+
+    file: str
+    start: float = Field(0.0, ge=0)
+    gain_db: float = Field(0.0, ge=-60, le=20)
+    fade_in: float = Field(1.0, ge=0)
+    fade_out: float = Field(2.0, ge=0)
+    duck_db: float = Field(-12.0, ge=-60, le=0)  # level change under dialogue
+
+
+class SoundConfig(BaseModel):
+    """``[sound]``: music beds, temp dialogue, and the loudness target the render is normalised to."""
+
+    music: list[MusicBed] = Field(default_factory=list)
+    dialogue: str = "none"  # none | tts (espeak-ng) | files (sound/dialogue/<shot>-<n>.wav)
+    voices: dict[str, str] = Field(default_factory=dict)  # character → espeak-ng voice
+    target_lufs: float = Field(-14.0, ge=-40, le=-5)  # online platforms; -23 for broadcast (EBU R128)
+    true_peak: float = Field(-1.0, ge=-9, le=0)  # dBTP ceiling
+
+    @field_validator("dialogue")
+    @classmethod
+    def _dialogue(cls, v: str) -> str:
+        if v not in {"none", "tts", "files"}:
+            raise ValueError(f"must be 'none', 'tts' or 'files', got {v!r}")
+        return v
+
+
 class FilmConfig(BaseModel):
     title: str
     language: str = "zh"  # "zh" or "en": reading speed and UI language
@@ -66,6 +94,8 @@ class FilmConfig(BaseModel):
     limits: Limits = Field(default_factory=Limits)
     budget: float | None = Field(None, ge=0)  # currency units; None = no cap
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
+    sound: SoundConfig = Field(default_factory=SoundConfig)
+    delivery: str | None = None  # default delivery profile for ``storyreel render`` (douyin, bilibili, ...)
 
     @field_validator("language")
     @classmethod

@@ -2,6 +2,6 @@
 
 from storyreel.store.db import Store, table_names
 from storyreel.store.media import MediaStore
-from storyreel.store.tables import EventRow, JobRow, LedgerRow, ShotRow, TakeRow
+from storyreel.store.tables import CutClipRow, EventRow, JobRow, KeyframeRow, LedgerRow, ShotRow, TakeRow
 
-__all__ = ["EventRow", "JobRow", "LedgerRow", "MediaStore", "ShotRow", "Store", "TakeRow", "table_names"]
+__all__ = ["CutClipRow", "EventRow", "JobRow", "KeyframeRow", "LedgerRow", "MediaStore", "ShotRow", "Store", "TakeRow", "table_names"]

@@ -30,6 +30,12 @@ class ShotRow(Base):
     # A shot that left the plan keeps its takes; it is only hidden from the cut.
     omitted: Mapped[bool] = mapped_column(default=False)
     selected_take: Mapped[int | None] = mapped_column(ForeignKey("takes.id", use_alter=True), nullable=True)
+    # Director's decisions that survive re-planning (the ``data`` column is rewritten by each plan):
+    locked: Mapped[bool] = mapped_column(default=False)  # a locked shot is not re-shot or re-bound
+    fragment: Mapped[bool] = mapped_column(default=False)  # story-later: made from the bible, not the script
+    # Continuity: {"first": {"shot": "3A", "at": "4.2s"|"last"|"first"}, "last": {"shot": "3C", "at": "first"}}
+    chain: Mapped[dict] = mapped_column(JSON, default=dict)
+    focus: Mapped[list | None] = mapped_column(JSON, nullable=True)  # [x, y] in 0..1, for reframing crops
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
@@ -87,6 +93,13 @@ class TakeRow(Base):
     parent_take: Mapped[int | None] = mapped_column(ForeignKey("takes.id"), nullable=True)  # draft → final
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     prompt: Mapped[str] = mapped_column(Text, default="")
+    # Review (抽卡): 1–5 stars, a note, free tags. Rejecting is ``status``; none of this deletes anything.
+    rating: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")
+    tags: Mapped[list] = mapped_column(JSON, default=list)
+    # Provenance beyond the job: generated | uploaded | edit | grab, and the take it was made from.
+    origin: Mapped[str] = mapped_column(String(16), default="generated")
+    source_take: Mapped[int | None] = mapped_column(ForeignKey("takes.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
@@ -109,6 +122,53 @@ class LedgerRow(Base):
     amount: Mapped[float] = mapped_column(Float, default=0.0)
     currency: Mapped[str] = mapped_column(String(8), default="CNY")
     note: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KeyframeRow(Base):
+    """A still a video take starts from or ends on: ``3A@k2``. Generated, edited, uploaded or grabbed."""
+
+    __tablename__ = "keyframes"
+    __table_args__ = (UniqueConstraint("shot_code", "number", name="uq_keyframe_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shot_code: Mapped[str] = mapped_column(String(32))
+    number: Mapped[int] = mapped_column(Integer)
+    sha: Mapped[str] = mapped_column(String(64))
+    ext: Mapped[str] = mapped_column(String(8))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    origin: Mapped[str] = mapped_column(String(16))  # generated | edit | uploaded | grab
+    source_keyframe: Mapped[int | None] = mapped_column(ForeignKey("keyframes.id"), nullable=True)
+    source_take: Mapped[int | None] = mapped_column(ForeignKey("takes.id"), nullable=True)
+    source_frame: Mapped[int | None] = mapped_column(Integer, nullable=True)  # frame index in source_take
+    job_id: Mapped[int | None] = mapped_column(ForeignKey("jobs.id"), nullable=True)
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    approved: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return f"{self.shot_code}@k{self.number}"
+
+
+class CutClipRow(Base):
+    """One clip of an edited cut. With no rows the cut is derived: selected takes in shot order.
+
+    Frames are source frames of the take's clip, half-open ``[source_in, source_out)``; ``effects`` is a
+    serialized ``model.ClipEffects`` applied at render (nothing is re-encoded into the media store).
+    """
+
+    __tablename__ = "cut_clips"
+    __table_args__ = (Index("ix_cut_clips_cut", "cut", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cut: Mapped[str] = mapped_column(String(32), default="main")
+    position: Mapped[int] = mapped_column(Integer)
+    take_id: Mapped[int] = mapped_column(ForeignKey("takes.id"))
+    source_in: Mapped[int] = mapped_column(Integer, default=0)
+    source_out: Mapped[int | None] = mapped_column(Integer, nullable=True)  # None: to the end of the take
+    effects: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -1,0 +1,1 @@
+"""The web studio: FastAPI over the same services the CLI calls (DESIGN §2: a thin shell)."""
