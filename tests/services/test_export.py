@@ -83,7 +83,7 @@ def test_otio_keeps_8fps_and_everything_else(film_8: Path, tmp_path: Path) -> No
 
 def test_unknown_format_lists_the_formats_before_any_work(film_24: Path) -> None:
     with open_film(film_24) as film, pytest.raises(UnknownFormat) as err:
-        export_cut(film, to="jianying", path=film_24 / "renders" / "never.json")
+        export_cut(film, to="premiere", path=film_24 / "renders" / "never.json")
     assert isinstance(err.value, StoryreelError)
     for name, suffix in (("otio", ".otio"), ("fcp7", ".xml"), ("edl", ".edl")):
         assert f"{name} ({suffix}" in err.value.message and f"{name}（{suffix}" in err.value.zh

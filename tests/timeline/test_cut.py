@@ -61,7 +61,7 @@ def test_unknown_format_lists_the_formats() -> None:
         assert f.name in err.value.message and f.suffix in err.value.message
         assert f.name in err.value.zh and f.suffix in err.value.zh
     assert "aaf" in err.value.message and "未知的导出格式" in err.value.zh
-    assert err.value.context["formats"] == ["otio", "fcp7", "edl"]
+    assert err.value.context["formats"] == ["otio", "fcp7", "edl", "jianying"]
     with pytest.raises(UnknownFormat, match="no suffix"):
         format_for_path("renders/cut")
 

@@ -136,27 +136,51 @@ def shoot(
     draft: Annotated[bool, typer.Option("--draft", help="Cheap tier, same seed and inputs; upgrade later. 草稿质量。")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the estimate only. 只估算费用。")] = False,
     budget: Annotated[float | None, typer.Option("--budget", min=0, help="Spend cap for this command. 本次花费上限。")] = None,
+    free: Annotated[str | None, typer.Option("--free", help="Story-later: a new fragment shot from this prompt. 按描述拍一个碎片镜头。")] = None,
+    character: Annotated[list[str] | None, typer.Option("--character", "-c", help="Bible character in the fragment (repeatable). 碎片中的角色。")] = None,
 ) -> None:
     """Generate takes; re-running continues where it stopped. 生成镜头（抽卡）；可断点续拍。"""
     codes = [c.strip() for c in shots.split(",") if c.strip()] if shots else None
     options = dict(takes=takes, shots=codes, provider=provider, model=model, draft=draft, budget=budget)
+    if (free is None and character) or (free is not None and codes):
+        from storyreel.services.review import InvalidEdit
+
+        raise InvalidEdit("--character needs --free; --free makes a new fragment shot, so it takes no --shots.",
+                          zh="--character 需与 --free 一起使用；--free 新建碎片镜头，不能与 --shots 同用。")
     with _film() as film:
-        if dry_run:
+        if free is not None:
+            from storyreel.cli.render import estimate_table
+            from storyreel.services.fragments import shoot_free
+
+            frag = shoot_free(film, free, takes=takes, characters=character or (), provider=provider, model=model,
+                              draft=draft, dry_run=dry_run, budget=budget)
+            if dry_run:
+                _console().print(estimate_table(frag.report))
+                return
+            _console().print(t(f"Fragment [shot.code]{frag.shot.code}[/]: {frag.shot.description}",
+                               f"碎片镜头 [shot.code]{frag.shot.code}[/]：{frag.shot.description}"))
+            report = frag.report
+        elif dry_run:
             from storyreel.cli.render import estimate_table
             from storyreel.services.shoot import shoot as run_shoot
 
             report = run_shoot(film, dry_run=True, **options)
             _console().print(estimate_table(report))
             return
-        report = _shoot_with_progress(film, **options)
+        else:
+            report = _shoot_with_progress(film, **options)
     s = report.summary
     con = _console()
+    if report.locked:
+        con.print(f"[yellow]! {t('locked, not shot', '已锁定，未拍摄')}: {', '.join(report.locked)}[/]")
     con.print(t(f"{s.done} takes done, {s.failed} failed, {s.reconcile} to reconcile, {s.not_started} not started "
                 f"({report.planned} new jobs, {report.resumed} resumed).",
                 f"完成 {s.done} 条，失败 {s.failed} 条，待核对 {s.reconcile} 条，未开始 {s.not_started} 条"
                 f"（新任务 {report.planned}，续拍 {report.resumed}）。"))
     for why in s.stopped_by:
         con.print(f"[yellow]! {t('stopped early', '提前停止')}: {why}[/]")
+    for code, why in report.skipped.items():
+        con.print(f"[yellow]! {t('skipped', '已跳过')} {code}: {t(why.message, why.zh or why.message)}[/]")
     if s.failed or s.reconcile:
         con.print(t("See: storyreel jobs", "查看：storyreel jobs"))
         raise typer.Exit(1)
@@ -302,11 +326,27 @@ def select_cmd(
 
 
 @app.command()
-def cut() -> None:
+def cut(
+    preview: Annotated[bool, typer.Option("--preview", help="Fast stream-copy preview with soft subtitles: renders/preview.mp4. 快速预览（不重新编码，软字幕）。")] = False,
+) -> None:
     """Render the rough cut: renders/cut.mp4 + renders/cut.srt. 渲染初剪。"""
     with _film() as film:
+        if preview:
+            from storyreel.services.preview import preview_cut
+
+            _print_preview(preview_cut(film))
+            return
         result = _render_cut(film)
     _print_cut(result)
+
+
+def _print_preview(r) -> None:
+    _console().print(t(
+        f"Preview: [path]{r.video}[/] ({r.clips} clips, {r.seconds:.1f} s; {r.copied} copied, {r.reencoded} "
+        f"re-encoded)\nSubtitles: [path]{r.srt}[/] ({r.cues} lines, also inside the video as a soft track)",
+        f"预览：[path]{r.video}[/]（{r.clips} 个片段，{r.seconds:.1f} 秒；直接拷贝 {r.copied} 个，重新编码 {r.reencoded} 个）"
+        f"\n字幕：[path]{r.srt}[/]（{r.cues} 句，视频内另有软字幕轨）",
+    ))
 
 
 def _render_cut(film):
@@ -330,8 +370,8 @@ def _print_cut(result) -> None:
 
 @app.command()
 def export(
-    to: Annotated[str, typer.Option("--to", "-t", help="otio (DaVinci Resolve), fcp7 (Premiere XML) or edl. 导出格式。")] = "otio",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: renders/cut.<ext>). 输出文件。")] = None,
+    to: Annotated[str, typer.Option("--to", "-t", help="otio (DaVinci Resolve), fcp7 (Premiere XML), edl, or jianying (剪映 draft folder). 导出格式。")] = "otio",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="File to write (default: renders/cut.<ext>; for jianying a folder, default renders/jianying/<title>). 输出文件（剪映为文件夹）。")] = None,
 ) -> None:
     """Export the rough cut for an editor: .otio, FCP7 .xml or .edl, with an .srt beside. 导出初剪给剪辑软件。"""
     from storyreel.services.export import export_cut, subtitles_beside

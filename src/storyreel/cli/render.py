@@ -48,6 +48,8 @@ def take_table(code: str, takes: Sequence) -> Table:
     table.add_column(t("Provider", "生成服务"))
     table.add_column(t("Sec", "秒"), justify="right")
     table.add_column(t("Status", "状态"))
+    table.add_column(t("Stars", "星"))
+    table.add_column(t("Note", "备注"), overflow="fold")
     for tk in takes:
         if tk.selected:
             status = f"[take.selected]● {t('selected', '已选')}[/]"
@@ -57,8 +59,11 @@ def take_table(code: str, takes: Sequence) -> Table:
             status = t("good", "可用")
         else:
             status = f"[take.pending]{tk.status}[/]"
-        table.add_row(tk.label, str(tk.seed), tk.provider + (f"/{tk.model}" if tk.model else ""),
-                      f"{tk.seconds:.2f}", status)
+        origin = "" if getattr(tk, "origin", "generated") == "generated" else f" ({tk.origin})"
+        extras = " ".join(f"#{x}" for x in getattr(tk, "tags", ()))
+        table.add_row(tk.label + origin, str(tk.seed), tk.provider + (f"/{tk.model}" if tk.model else ""),
+                      f"{tk.seconds:.2f}", status, "★" * (getattr(tk, "rating", None) or 0),
+                      " ".join(x for x in (getattr(tk, "note", ""), extras) if x))
     return table
 
 
@@ -92,10 +97,13 @@ def job_table(rows) -> Table:
 
 
 def ledger_view(report, *, budget: float | None) -> Table:
-    table = Table(title=t("Ledger", "账目"), show_header=False)
+    table = Table(title=t(f"Ledger ({report.currency})", f"账目（{report.currency}）"), show_header=False)
     table.add_column()
     table.add_column(justify="right")
     table.add_row(t("Spent (settled)", "已结算"), f"{report.spent:.2f}")
+    for unit, amount in sorted(report.unconverted.items()):
+        table.add_row(t(f"Also spent in {unit} (no rate in film.toml [rates])",
+                        f"另以 {unit} 计（film.toml [rates] 中无汇率）"), f"{amount:.2f} {unit}")
     table.add_row(t("Reserved (in flight)", "预留中"), f"{report.reserved:.2f}")
     if budget is not None:
         table.add_row(t("Budget left", "剩余预算"), f"{budget - report.spent - report.reserved:.2f}")

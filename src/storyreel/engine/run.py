@@ -33,16 +33,17 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import Connection, String, bindparam, insert, literal, select, update
+from sqlalchemy import String, bindparam, literal, select, update
 
 from storyreel.engine.events import Event
 from storyreel.engine.policy import delay_for, rule_for
 from storyreel.errors import BudgetExceeded, ProviderError, StoryreelError, SubmitOutcomeUnknown, TransientFailure
-from storyreel.model import JobState, TakeSpec
+from storyreel.model import Exchange, JobState, TakeSpec
 from storyreel.model.take import TERMINAL_STATES, TRANSITIONS
 from storyreel.providers import Provider
 from storyreel.providers.base import Capabilities, Handle
 from storyreel.store import EventRow, JobRow, LedgerRow, MediaStore, Store, TakeRow
+from storyreel.store.prepared import Batch, Prepared, insert_values, update_fill
 
 ProviderFactory = Callable[[str], Provider]
 Listener = Callable[[Event], None]
@@ -110,9 +111,6 @@ class _Job:
 _JOBS, _TAKES = JobRow.__table__, TakeRow.__table__
 _LOAD_JOB = select(*(_JOBS.c[f.name] for f in fields(_Job))).where(_JOBS.c.id == bindparam("job_id"))
 _JOB_STATE = select(_JOBS.c.state).where(_JOBS.c.id == bindparam("job_id"))
-_ADD_LEDGER = insert(LedgerRow.__table__)
-_ADD_EVENT = insert(EventRow.__table__)
-_ADD_TAKE = insert(_TAKES)
 _FIND_TAKE = select(_TAKES.c.id).where(_TAKES.c.shot_code == bindparam("shot"), _TAKES.c.number == bindparam("number"),
                                        _TAKES.c.job_id == bindparam("job_id"))  # (shot, number) is indexed
 
@@ -128,18 +126,25 @@ def _move_statement(dst: JobState):
 
 
 _MOVES = {dst: _move_statement(dst) for dst in JobState}
+_LEDGER_KEYS = ("job_id", "kind", "provider", "shot_code", "amount", "currency", "note", "basis")
+_EVENT_KEYS = ("type", "payload")
+_TAKE_KEYS = ("shot_code", "number", "job_id", "provider", "model", "seed", "frames", "fps", "width", "height",
+              "clip_sha", "clip_ext", "keyframe_sha", "status", "prompt", "draft", "parent_take", "cost")
 
 
-def committed_spend(store: Store, *, job_ids: Sequence[int] | None = None) -> float:
-    """Money promised or spent: a job's charge once settled, else its reservation less any refund."""
+def committed_spend(store: Store, *, job_ids: Sequence[int] | None = None, exchange: Exchange | None = None) -> float:
+    """Money promised or spent, in the exchange's currency: a job's charge once settled, else its reservation less
+    any refund. Amounts billed in another unit (PixVerse credits) are converted; a missing rate raises
+    ``MissingRate`` rather than counting credits as yuan."""
+    exchange = exchange or Exchange()
     with store.session() as s:
-        q = select(LedgerRow.job_id, LedgerRow.kind, LedgerRow.amount)
+        q = select(LedgerRow.job_id, LedgerRow.kind, LedgerRow.amount, LedgerRow.currency)
         if job_ids is not None:
             q = q.where(LedgerRow.job_id.in_(list(job_ids)))
         per_job: dict[int | None, dict[str, float]] = {}
-        for job_id, kind, amount in s.execute(q):
+        for job_id, kind, amount, currency in s.execute(q):
             d = per_job.setdefault(job_id, {})
-            d[kind] = d.get(kind, 0.0) + amount
+            d[kind] = d.get(kind, 0.0) + exchange.convert(amount, currency)
     return sum(d["charge"] if "charge" in d else d.get("reserve", 0.0) - d.get("refund", 0.0)
                for d in per_job.values())
 
@@ -148,7 +153,8 @@ class Engine:
     def __init__(self, store: Store, media: MediaStore, providers: ProviderFactory, *, workdir: Path,
                  listener: Listener | None = None, poll_interval: float = 2.0,
                  sleep: Callable[[float], object] = asyncio.sleep, clock: Callable[[], float] = time.time,
-                 film_budget: float | None = None, run_budget: float | None = None, seed: int = 0) -> None:
+                 film_budget: float | None = None, run_budget: float | None = None, seed: int = 0,
+                 exchange: Exchange | None = None) -> None:
         self.store = store
         self.media = media
         self.providers = providers
@@ -159,6 +165,7 @@ class Engine:
         self._clock = clock
         self.film_budget = film_budget
         self.run_budget = run_budget
+        self.exchange = exchange or Exchange()  # budgets are in its currency; ledger rows keep the provider's
         self._rng = random.Random(seed)
         self._caps: dict[str, Capabilities] = {}
         self._slots: dict[tuple[str, str], asyncio.Semaphore] = {}
@@ -169,6 +176,31 @@ class Engine:
         self._budget_hit = False
         # kind of task → (last seen running, seen ready) in seconds after the create was answered, for recent tasks
         self._run_times: dict[tuple, deque[tuple[float, float]]] = {}
+        self._sql: dict[object, Prepared] = {}
+
+    def _prepared(self, key: object) -> Prepared:
+        """The hot path's statements, compiled once per engine for its database (``store.prepared``)."""
+        p = self._sql.get(key)
+        if p is not None:
+            return p
+        if key == "load":
+            p = self.store.prepare(_LOAD_JOB)
+        elif key == "state":
+            p = self.store.prepare(_JOB_STATE)
+        elif key == "find_take":
+            p = self.store.prepare(_FIND_TAKE)
+        elif key in ("ledger", "event", "take"):
+            table, keys = {"ledger": (LedgerRow.__table__, _LEDGER_KEYS), "event": (EventRow.__table__, _EVENT_KEYS),
+                           "take": (_TAKES, _TAKE_KEYS)}[key]
+            stmt, fill = insert_values(table, keys)
+            p = self.store.prepare(stmt, fill=fill)
+        else:  # ("move", dst, columns set besides state)
+            _, dst, cols = key  # type: ignore[misc]
+            keys = ("state", *cols)
+            stmt = _MOVES[dst].values({k: bindparam(k) for k in (*keys, *update_fill(_JOBS, keys))})
+            p = self.store.prepare(stmt, fill=update_fill(_JOBS, keys))
+        self._sql[key] = p
+        return p
 
     # -- persistence -------------------------------------------------------------------------------------------
 
@@ -177,17 +209,20 @@ class Engine:
             self.listener(event)
 
     def _load(self, job_id: int) -> _Job:
-        with self.store.transaction() as conn:
-            row = conn.execute(_LOAD_JOB, {"job_id": job_id}).one()
-        return _Job(**row._mapping)
+        with self.store.fast_transaction() as batch:
+            row = batch.one(self._prepared("load"), {"job_id": job_id})
+        if row is None:
+            raise IllegalTransition(f"job {job_id} does not exist")
+        return _Job(**row)
 
-    def _write_move(self, conn: Connection, job: _Job, dst: JobState, changes: dict[str, object]) -> None:
+    def _write_move(self, batch: Batch, job: _Job, dst: JobState, changes: dict[str, object]) -> None:
         """The guarded UPDATE of one move, inside the caller's transaction; the in-memory copy is not touched."""
-        if conn.execute(_MOVES[dst], {"job_id_": job.id, "state": dst.value, **changes}).rowcount != 1:
-            actual = conn.execute(_JOB_STATE, {"job_id": job.id}).scalar()
-            raise IllegalTransition(f"job {job.id}: {actual or 'no such job'} → {dst}")
+        move = self._prepared(("move", dst, tuple(sorted(changes))))
+        if batch.run(move, {"job_id_": job.id, "state": dst.value, **changes}) != 1:
+            actual = batch.one(self._prepared("state"), {"job_id": job.id})
+            raise IllegalTransition(f"job {job.id}: {actual['state'] if actual else 'no such job'} → {dst}")
 
-    def _move(self, job: _Job | int, dst: JobState, *, ledger: tuple[str, float, str] | None = None,
+    def _move(self, job: _Job | int, dst: JobState, *, ledger: tuple[str, float, str, str] | None = None,
               **changes: object) -> _Job:
         """Persist a state change (with any fields and its ledger row) in one transaction, then announce it.
 
@@ -197,14 +232,15 @@ class Engine:
         if isinstance(job, int):
             job = self._load(job)
         error_class = changes.get("error_class", job.error_class)
-        with self.store.transaction() as conn:
-            self._write_move(conn, job, dst, changes)
+        with self.store.fast_transaction() as batch:
+            self._write_move(batch, job, dst, changes)
             if ledger is not None:
-                kind, amount, note = ledger
-                conn.execute(_ADD_LEDGER, {"job_id": job.id, "kind": kind, "provider": job.provider,
-                                           "shot_code": job.shot_code, "amount": amount, "note": note,
-                                           "basis": "reported" if kind == "charge" else "estimate"})
-            conn.execute(_ADD_EVENT, {"type": "job:state", "payload": {
+                kind, amount, note, currency = ledger
+                batch.run(self._prepared("ledger"), {"job_id": job.id, "kind": kind, "provider": job.provider,
+                                                     "shot_code": job.shot_code, "amount": amount,
+                                                     "currency": currency, "note": note,
+                                                     "basis": "reported" if kind == "charge" else "estimate"})
+            batch.run(self._prepared("event"), {"type": "job:state", "payload": {
                 "job": job.id, "shot": job.shot_code, "take": job.take_number, "state": dst.value,
                 "error": error_class}})
         # Only once the move is committed does the copy follow it.
@@ -281,7 +317,8 @@ class Engine:
         # Providers that do not bill failed jobs get the reservation back; an expired result was made and paid.
         billed = charged and (self._capabilities(provider).charges_failed_jobs
                               or type(exc).__name__ == "ResultExpired")
-        ledger = ("charge", job.estimate, type(exc).__name__) if billed else ("refund", job.estimate, type(exc).__name__)
+        currency = self._capabilities(provider).currency
+        ledger = ("charge" if billed else "refund", job.estimate, type(exc).__name__, currency)
         self._move(job, JobState.FAILED, error_class=type(exc).__name__, error=str(exc), ledger=ledger)
         return JobState.FAILED
 
@@ -292,17 +329,20 @@ class Engine:
             if self._budget_hit:
                 raise _Stop()
             over = None
-            if self.film_budget is not None and committed_spend(self.store) + est.amount > self.film_budget + 1e-9:
-                over = ("film", self.film_budget)
-            elif self.run_budget is not None and committed_spend(self.store, job_ids=self._run_jobs) + est.amount \
-                    > self.run_budget + 1e-9:
-                over = ("command", self.run_budget)
+            if self.film_budget is not None or self.run_budget is not None:
+                cost = self.exchange.convert(est.amount, est.currency)
+                if self.film_budget is not None and \
+                        committed_spend(self.store, exchange=self.exchange) + cost > self.film_budget + 1e-9:
+                    over = ("film", self.film_budget)
+                elif self.run_budget is not None and committed_spend(
+                        self.store, job_ids=self._run_jobs, exchange=self.exchange) + cost > self.run_budget + 1e-9:
+                    over = ("command", self.run_budget)
             if over:
                 self._budget_hit = True
                 self._stopped.setdefault("budget", f"{over[0]} budget {over[1]:g} reached")
                 raise _Stop()
             return self._move(job, JobState.RESERVED, estimate=est.amount,
-                              ledger=("reserve", est.amount, est.note or est.currency))
+                              ledger=("reserve", est.amount, est.note or est.currency, est.currency))
 
     async def _submit(self, job: _Job, provider: Provider, spec: TakeSpec) -> _Job:
         """The create call, retried only while the provider proves it was refused, never after an unknown end."""
@@ -409,47 +449,65 @@ class Engine:
     # -- one job -----------------------------------------------------------------------------------------------
 
     async def run_job(self, job_id: int, provider: Provider, lane: str) -> JobState:
+        if self._capabilities(provider).works_in_fetch:
+            async with self._slot(provider, lane):
+                ready = await self._until_ready(job_id, provider)
+                return ready if isinstance(ready, JobState) else await self._download(*ready, provider)
         async with self._slot(provider, lane):
-            # Read only now that the job may run: queued, it may have been cancelled from another process.
-            job = self._load(job_id)
+            ready = await self._until_ready(job_id, provider)
+        if isinstance(ready, JobState):
+            return ready
+        # 6–7. Outside the provider slot: a finished task no longer counts against the provider's concurrency, so
+        # the next create goes out while this result downloads. Downloads have their own, wider pool.
+        async with self._download_slot(provider):
+            return await self._download(*ready, provider)
+
+    def _download_slot(self, provider: Provider) -> asyncio.Semaphore:
+        key = (provider.name, "download")
+        if key not in self._slots:
+            self._slots[key] = asyncio.Semaphore(max(4, 2 * self._capabilities(provider).max_concurrency))
+        return self._slots[key]
+
+    async def _until_ready(self, job_id: int, provider: Provider) -> JobState | tuple[_Job, Handle, TakeSpec]:
+        """Steps 1–5 (the caller holds the provider+lane slot): a terminal state, or what the download needs."""
+        # Read only now that the job may run: queued, it may have been cancelled from another process.
+        job = self._load(job_id)
+        state = JobState(job.state)
+        if state in TERMINAL_STATES:
+            return state
+        if provider.name in self._stopped:
+            raise _Stop()
+        spec = TakeSpec.model_validate(job.spec)
+
+        # 1–2. check and reserve: nothing is sent before the estimate is booked within budget.
+        if state == JobState.PLANNED:
+            provider.check(spec)
+            job = await self._reserve(job, provider, spec)
+            state = JobState.RESERVED
+        if state == JobState.RESERVED and job.next_try_at and job.next_try_at > self._clock():
+            await self._sleep(job.next_try_at - self._clock())
+
+        # 3–4. submit; a crash left "submitting" → reconcile, never a blind second create.
+        submitted_at = None
+        if state == JobState.SUBMITTING:
+            job = await self._reconcile(job, provider, None)
             state = JobState(job.state)
-            if state in TERMINAL_STATES:
-                return state
-            if provider.name in self._stopped:
-                raise _Stop()
-            spec = TakeSpec.model_validate(job.spec)
+        if state == JobState.RESERVED:
+            job = await self._submit(job, provider, spec)
+            state = JobState(job.state)
+            submitted_at = time.monotonic()
+        handle = Handle(remote_id=job.remote_id or "", data=dict(job.remote_data or {}))
 
-            # 1–2. check and reserve: nothing is sent before the estimate is booked within budget.
-            if state == JobState.PLANNED:
-                provider.check(spec)
-                job = await self._reserve(job, provider, spec)
-                state = JobState.RESERVED
-            if state == JobState.RESERVED and job.next_try_at and job.next_try_at > self._clock():
-                await self._sleep(job.next_try_at - self._clock())
+        # 5. poll until ready.
+        if state in (JobState.SUBMITTED, JobState.RUNNING):
+            if state == JobState.SUBMITTED:
+                job = self._move(job, JobState.RUNNING)
+            kind = (provider.name, job.lane, job.model, job.draft, spec.frames, spec.width, spec.height)
+            await self._poll(provider, handle, kind, submitted_at)
+            job = self._move(job, JobState.DOWNLOADING)
+        return job, handle, spec
 
-            # 3–4. submit; a crash left "submitting" → reconcile, never a blind second create.
-            submitted_at = None
-            if state == JobState.SUBMITTING:
-                job = await self._reconcile(job, provider, None)
-                state = JobState(job.state)
-            if state == JobState.RESERVED:
-                job = await self._submit(job, provider, spec)
-                state = JobState(job.state)
-                submitted_at = time.monotonic()
-            handle = Handle(remote_id=job.remote_id or "", data=dict(job.remote_data or {}))
-
-            # 5. poll until ready.
-            if state in (JobState.SUBMITTED, JobState.RUNNING):
-                if state == JobState.SUBMITTED:
-                    job = self._move(job, JobState.RUNNING)
-                kind = (provider.name, job.lane, job.model, job.draft, spec.frames, spec.width, spec.height)
-                await self._poll(provider, handle, kind, submitted_at)
-                job = self._move(job, JobState.DOWNLOADING)
-
-            # 6–7. download at once, hash and store; the take and the charge land together with "done".
-            return await self._download(job, provider, handle, spec)
-
-    async def _download(self, job: _Job, provider: Provider, handle: Handle, spec: TakeSpec) -> JobState:
+    async def _download(self, job: _Job, handle: Handle, spec: TakeSpec, provider: Provider) -> JobState:
         scratch = self.workdir / job.client_ref
         started = time.monotonic()
         attempt = 0
@@ -466,27 +524,29 @@ class Engine:
         clip_sha = key_sha = None
         clip_ext = None
         if result.clip:
-            clip_sha, stored = self.media.add(result.clip)
+            clip_sha, stored = self.media.add(result.clip, move=True)
             clip_ext = stored.suffix.lstrip(".")
         still = result.keyframe or (result.images[0] if result.images else None)
         if still:
-            key_sha, stored = self.media.add(still)
+            key_sha, stored = self.media.add(still, move=True)
             if not result.clip:  # an image take: the still is the take itself
                 clip_sha, clip_ext = key_sha, stored.suffix.lstrip(".")
-        with self.store.transaction() as conn:
-            self._write_move(conn, job, JobState.DONE, {})
-            if conn.execute(_FIND_TAKE, {"shot": job.shot_code, "number": job.take_number, "job_id": job.id}).first() \
-                    is None:
-                conn.execute(_ADD_TAKE, {
+        with self.store.fast_transaction() as batch:
+            self._write_move(batch, job, JobState.DONE, {})
+            if batch.one(self._prepared("find_take"),
+                         {"shot": job.shot_code, "number": job.take_number, "job_id": job.id}) is None:
+                batch.run(self._prepared("take"), {
                     "shot_code": job.shot_code, "number": job.take_number, "job_id": job.id,
                     "provider": job.provider, "model": job.model, "seed": spec.seed, "frames": spec.frames,
                     "fps": spec.fps, "width": spec.width, "height": spec.height, "clip_sha": clip_sha,
                     "clip_ext": clip_ext, "keyframe_sha": key_sha, "status": "good", "prompt": spec.prompt,
                     "draft": spec.draft, "parent_take": job.upgrade_of, "cost": result.cost})
-            conn.execute(_ADD_LEDGER, {"job_id": job.id, "kind": "charge", "provider": job.provider,
-                                       "shot_code": job.shot_code, "amount": result.cost, "basis": "reported",
-                                       "note": ", ".join(f"{k}={v:g}" for k, v in result.usage.items())})
-            conn.execute(_ADD_EVENT, {"type": "take:new", "payload": {"shot": job.shot_code, "take": job.take_number}})
+            batch.run(self._prepared("ledger"), {
+                "job_id": job.id, "kind": "charge", "provider": job.provider, "shot_code": job.shot_code,
+                "amount": result.cost, "currency": self._capabilities(provider).currency, "basis": "reported",
+                "note": ", ".join(f"{k}={v:g}" for k, v in result.usage.items())})
+            batch.run(self._prepared("event"), {"type": "take:new",
+                                                "payload": {"shot": job.shot_code, "take": job.take_number}})
         job.state = JobState.DONE.value
         shutil.rmtree(scratch, ignore_errors=True)
         self._emit(Event("take:new", job_id=job.id, shot=job.shot_code, take=job.take_number, state="done",

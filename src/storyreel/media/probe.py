@@ -128,16 +128,30 @@ def _frame_index(pts: int, start: int, time_base: Fraction, fps: Fraction) -> in
 
 def _decode_until(container: av.container.InputContainer, stream: av.VideoStream, index: int,
                   start: int, fps: Fraction) -> tuple[av.VideoFrame | None, bool]:
-    """Decode from the current position until frame ``index``; (frame, overshot)."""
+    """Decode from the current position until frame ``index``; (frame, overshot).
+
+    Frames before the target that no other frame refers to (non-reference B-frames) are not decoded at all: the
+    decoder is told to skip them while the packets it gets are earlier than the target. Skipping them cannot
+    change any later frame — nothing refers to them — so the grab stays exact, and on long GOPs a third or more of
+    the decoding is saved.
+    """
     time_base = Fraction(stream.time_base)
-    for frame in container.decode(stream):
-        if frame.pts is None:
-            return None, True  # no timestamps: the caller falls back to counting from the start
-        current = _frame_index(frame.pts, start, time_base, fps)
-        if current == index:
-            return frame, False
-        if current > index:
-            return None, True  # the seek landed after the target (odd keyframe index): count instead
+    target_pts = start + int(Fraction(index) / fps / time_base)
+    codec = stream.codec_context
+    try:
+        for packet in container.demux(stream):
+            early = packet.pts is not None and packet.pts < target_pts
+            codec.skip_frame = "NONREF" if early else "DEFAULT"
+            for frame in codec.decode(packet):  # the final empty packet flushes the decoder's delayed frames
+                if frame.pts is None:
+                    return None, True  # no timestamps: the caller falls back to counting from the start
+                current = _frame_index(frame.pts, start, time_base, fps)
+                if current == index:
+                    return frame, False
+                if current > index:
+                    return None, True  # the seek landed after the target (odd keyframe index): count instead
+    finally:
+        codec.skip_frame = "DEFAULT"
     return None, False
 
 

@@ -6,6 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field, field_validator
 
+from storyreel.model.money import Exchange
+
 
 class Aspect(StrEnum):
     WIDE = "16:9"
@@ -92,10 +94,25 @@ class FilmConfig(BaseModel):
     provider: str = "previz"
     style: str | None = None  # a key of bible/styles.toml
     limits: Limits = Field(default_factory=Limits)
-    budget: float | None = Field(None, ge=0)  # currency units; None = no cap
+    budget: float | None = Field(None, ge=0)  # in ``currency``; None = no cap
+    currency: str = "CNY"  # what the budget and the ledger's totals are counted in
+    # ``[rates]``: one unit of another billing currency, in ``currency`` (credits = 0.05, USD = 7.1)
+    rates: dict[str, float] = Field(default_factory=dict)
     providers: dict[str, ProviderConfig] = Field(default_factory=dict)
     sound: SoundConfig = Field(default_factory=SoundConfig)
     delivery: str | None = None  # default delivery profile for ``storyreel render`` (douyin, bilibili, ...)
+
+    @field_validator("rates")
+    @classmethod
+    def _rates(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, rate in v.items():
+            if not rate > 0:
+                raise ValueError(f"rate for {k!r} must be > 0, got {rate}")
+        return v
+
+    @property
+    def exchange(self) -> Exchange:
+        return Exchange(self.currency, dict(self.rates))
 
     @field_validator("language")
     @classmethod

@@ -47,6 +47,9 @@ class Capabilities:
     # Free and deterministic: re-submitting after a crash costs nothing and yields the same take.
     resubmit_is_free: bool = False
     charges_failed_jobs: bool = False
+    # The work happens in this process during fetch (a local renderer), so fetch must stay inside the provider's
+    # concurrency slot; a hosted result is only a download and runs in the engine's wider download pool.
+    works_in_fetch: bool = False
     currency: str = "CNY"
     key_env: str | None = None  # the environment variable holding the API key
 

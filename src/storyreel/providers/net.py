@@ -68,6 +68,7 @@ def make_client(provider: str, *, base_url: str, transport: httpx2.AsyncBaseTran
         base_url=base_url, transport=transport, timeout=timeout,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
         event_hooks={"request": [_log_request]}, trust_env=transport is None,
+        limits=httpx2.Limits(max_keepalive_connections=8),
     )
 
 

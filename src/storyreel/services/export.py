@@ -8,20 +8,25 @@ and the chosen adapter writes it. Formats and what each one drops: ``storyreel.t
 Files are written atomically: a failed export leaves the previous file as it was. A format that carries no
 subtitle track gets the dialogue as an SRT beside it (``cut.edl`` → ``cut.srt``), timed by the same rules as
 ``storyreel cut``'s.
+
+A JianYing draft is a folder, not a file (``renders/jianying/<title>/`` by default, or ``--out`` straight into
+JianYing's drafts library): the media is copied into it and it replaces a previous export as a whole, the same
+way (built under a hidden name beside it, then moved into place).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 from storyreel.errors import StoryreelError, TakeNotFound
-from storyreel.media.files import atomic_target
+from storyreel.media.files import atomic_target, oserror_not_writable
 from storyreel.media.subtitles import Cue, write_srt
 from storyreel.services.cut import CutEntry, assemble
 from storyreel.services.film import Film
-from storyreel.timeline import FORMATS, Clip, Cut, Subtitle, find_format
+from storyreel.timeline import FORMATS, Clip, Cut, ExportFormat, Subtitle, find_format
 
-__all__ = ["cut_for_export", "export_cut", "subtitles_beside"]
+__all__ = ["cut_for_export", "draft_folder", "export_cut", "subtitles_beside"]
 
 
 def cut_for_export(film: Film, *, entries: list[CutEntry] | None = None, cues: list[Cue] | None = None) -> Cut:
@@ -48,14 +53,48 @@ def subtitles_beside(path: Path) -> Path:
     return Path(path).with_suffix(".srt")
 
 
-def export_cut(film: Film, *, to: str, path: Path | None = None) -> Path:
-    """Write the rough cut in format ``to`` ("otio", "fcp7", "edl", or a suffix such as ".edl") and return its path.
+def draft_folder(film: Film) -> Path:
+    """Where a JianYing export goes by default: ``renders/jianying/<title>`` (the folder name is the draft's name
+    in JianYing), with characters no file system accepts replaced by ``_``."""
+    title = "".join("_" if c in '<>:"/\\|?*' or ord(c) < 32 else c for c in film.config.title).strip(" .")
+    return film.renders / "jianying" / (title or "storyreel")
 
-    ``path`` defaults to ``renders/cut.<suffix>``. A ``path`` whose suffix names a *different* format (``to="edl"``
-    with ``cut.xml``) is refused rather than written in the wrong format; other suffixes are taken as given.
-    For a format without a subtitle track the SRT goes beside the file, with the same stem.
+
+def _export_folder(film: Film, fmt: ExportFormat, adapter: ModuleType, path: Path | None) -> Path:
+    """A format whose adapter writes a folder (JianYing): it replaces a previous export atomically itself."""
+    path = draft_folder(film) if path is None else Path(path)
+    named = next((f for f in FORMATS.values() if f.suffix == path.suffix.lower()), None)
+    if named is not None or path.suffix.lower() == ".srt":
+        raise StoryreelError(
+            f"{path} looks like a file name, but a {fmt.name} export is a folder. Give a folder name with --out "
+            "(for example the draft's name inside JianYing's drafts folder).",
+            zh=f"{path} 看起来是文件名，但 {fmt.name} 导出的是一个文件夹。请用 --out 指定文件夹名"
+               "（例如剪映草稿目录下的草稿名）。",
+            path=str(path), format=fmt.name,
+        )
+    entries, cues = assemble(film)
+    cut = cut_for_export(film, entries=entries, cues=cues)
+    profile = film.config.profile
+    try:
+        return adapter.write_cut(cut, path, canvas=(profile.width, profile.height))
+    except OSError as exc:
+        raise oserror_not_writable(exc, path) from exc
+
+
+def export_cut(film: Film, *, to: str, path: Path | None = None) -> Path:
+    """Write the rough cut in format ``to`` ("otio", "fcp7", "edl", "jianying", or a suffix such as ".edl") and
+    return its path.
+
+    ``path`` defaults to ``renders/cut.<suffix>`` (for jianying, the folder ``draft_folder(film)``). A ``path``
+    whose suffix names a *different* format (``to="edl"`` with ``cut.xml``) is refused rather than written in the
+    wrong format; other suffixes are taken as given. For a format without a subtitle track the SRT goes beside
+    the file, with the same stem.
     """
     fmt = find_format(to)  # an unknown format fails here, before any work
+    if fmt.suffix == "/":  # a folder format (timeline/__init__ registers it so); its adapter says so too
+        adapter = fmt.load()
+        if getattr(adapter, "WRITES_FOLDER", False):
+            return _export_folder(film, fmt, adapter, path)
     if path is None:
         path = film.renders / f"cut{fmt.suffix}"
     path = Path(path)

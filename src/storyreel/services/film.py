@@ -109,7 +109,7 @@ def load_config(root: Path) -> FilmConfig:
     if not isinstance(film, dict):
         raise FilmConfigError(f"{path}: [film] must be a table.", zh=f"{path}：[film] 必须是一个表。")
     merged = dict(film)
-    for section in ("profile", "limits", "providers"):
+    for section in ("profile", "limits", "providers", "sound", "rates"):
         if section in data and section not in merged:
             merged[section] = data[section]
     return _validate(FilmConfig, merged, path, text)

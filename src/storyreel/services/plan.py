@@ -248,6 +248,9 @@ def apply_plan(film: Film, shots: Sequence[Shot], *, warnings: Sequence[str] = (
                 report.added.append(shot.code)
                 continue
             old = Shot.model_validate(row.data)
+            # The director's own prompt (studio "edit prompt and re-roll") is a decision, not plan output: keep it.
+            if "prompt_override" in row.data:
+                data["prompt_override"] = row.data["prompt_override"]
             row.ord, row.scene = shot.order, shot.scene
             if row.omitted:
                 row.omitted = False
@@ -262,7 +265,7 @@ def apply_plan(film: Film, shots: Sequence[Shot], *, warnings: Sequence[str] = (
                 row.data = data | {"stale": row.stale}
                 report.unchanged.append(shot.code)
         for code, row in rows.items():
-            if code not in incoming and not row.omitted:
+            if code not in incoming and not row.omitted and not row.fragment:  # fragments are not in the script
                 if code in has_takes:
                     row.omitted = True  # keep the shot and its takes; it just leaves the cut
                 else:
@@ -281,9 +284,12 @@ def plan_film(film: Film) -> PlanReport:
     return apply_plan(film, plan.shots, warnings=[*screenplay.warnings, *plan.warnings])
 
 
-def list_shots(film: Film, *, include_omitted: bool = False) -> list[Shot]:
+def list_shots(film: Film, *, include_omitted: bool = False, include_fragments: bool = False) -> list[Shot]:
+    """Shots in film order. Story-later fragments (``F001``) are not part of the plan unless asked for."""
     with film.store.session() as s:
-        q = select(ShotRow).order_by(ShotRow.ord)
+        q = select(ShotRow).order_by(ShotRow.fragment, ShotRow.ord)
         if not include_omitted:
             q = q.where(ShotRow.omitted.is_(False))
+        if not include_fragments:
+            q = q.where(ShotRow.fragment.is_(False))
         return [Shot.model_validate(r.data | {"stale": r.stale}) for r in s.scalars(q)]

@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from storyreel.engine import Engine, Event, RunSummary, committed_spend, pending_jobs
-from storyreel.errors import BudgetExceeded, ShotNotFound
+from storyreel.errors import BudgetExceeded, ShotNotFound, StoryreelError
 from storyreel.model import Lane, Shot, TakeSpec
 from storyreel.providers import Provider, ProviderSettings, get_provider
 from storyreel.services.film import Film
+from storyreel.services.landing import landing
 from storyreel.services.plan import list_shots
-from storyreel.store import JobRow
+from storyreel.store import JobRow, ShotRow
 
 
 @dataclass
@@ -46,6 +47,8 @@ class ShootReport:
     summary: RunSummary = field(default_factory=RunSummary)
     jobs: list[int] = field(default_factory=list)
     estimates: list[ShotEstimate] = field(default_factory=list)
+    locked: list[str] = field(default_factory=list)  # chosen shots skipped because the director locked them
+    skipped: dict[str, StoryreelError] = field(default_factory=dict)  # shot → why not shot (an unresolved chain)
 
     @property
     def estimated_total(self) -> float:
@@ -59,7 +62,8 @@ def take_seed(film: Film, code: str, number: int) -> int:
 
 
 def resolve_shots(film: Film, codes: Sequence[str] | None) -> list[Shot]:
-    shots = list_shots(film)
+    """The named shots (fragments too, when named), or every planned shot."""
+    shots = list_shots(film, include_fragments=bool(codes))
     if not shots:
         raise ShotNotFound("The film has no shots yet. Run: storyreel plan", zh="影片还没有镜头。请先运行：storyreel plan")
     if not codes:
@@ -82,13 +86,15 @@ def open_provider(film: Film, name: str, *, transport=None) -> Provider:
     return get_provider(name, workdir=film.state_dir / "work", settings=settings)
 
 
-def take_spec(film: Film, shot: Shot, seed: int, *, model: str | None = None, draft: bool = False) -> TakeSpec:
+def take_spec(film: Film, shot: Shot, seed: int, *, model: str | None = None, draft: bool = False,
+              inputs: dict | None = None) -> TakeSpec:
+    """``inputs``: the shot's resolved first/last frames (services.continuity.shot_inputs)."""
     p = film.config.profile
     colors = {c.name: c.color for c in film.bible.characters}
     return TakeSpec(
         lane=Lane.VIDEO, prompt=shot.prompt, seed=seed, frames=shot.frames, fps=p.fps, width=p.width,
         height=p.height, shot=shot, palette=film.bible.style(film.config.style).palette, character_colors=colors,
-        model=model, draft=draft,
+        model=model, draft=draft, **(inputs or {}),
     )
 
 
@@ -102,12 +108,13 @@ def _missing_takes(film: Film, shots: Sequence[Shot], takes: int) -> list[tuple[
 
 
 def plan_jobs(film: Film, todo: Sequence[tuple[Shot, int]], *, provider: Provider, model: str | None,
-              draft: bool) -> list[int]:
+              draft: bool, inputs: dict[str, dict] | None = None) -> list[int]:
     """Create the missing jobs (intent on disk before any side effect)."""
     created: list[int] = []
     with film.store.session() as s:
         for shot, n in todo:
-            spec = take_spec(film, shot, take_seed(film, shot.code, n), model=model, draft=draft)
+            spec = take_spec(film, shot, take_seed(film, shot.code, n), model=model, draft=draft,
+                             inputs=(inputs or {}).get(shot.code))
             job = JobRow(shot_code=shot.code, take_number=n, provider=provider.name, model=spec.model,
                          lane=spec.lane.value, state="planned", spec=spec.model_dump(mode="json", by_alias=True),
                          client_ref=uuid.uuid4().hex, attempts=0, draft=draft)
@@ -131,24 +138,37 @@ def shoot(film: Film, *, takes: int = 1, shots: Sequence[str] | None = None, pro
         poll_interval = conf.poll_interval if conf else 5.0
     prov = open_provider(film, name, transport=transport)  # unknown names fail here, before a job is written
     chosen = resolve_shots(film, shots)
+    with film.store.session() as s:
+        locked = set(s.scalars(select(ShotRow.code).where(ShotRow.locked.is_(True))))
+    skipped = [c.code for c in chosen if c.code in locked]
+    chosen = [c for c in chosen if c.code not in locked]
+    # Chained shots start from a frame of another shot's selected take, resolved now, not when chained.
+    from storyreel.services.continuity import rebind_jobs, shot_inputs
+
+    inputs, unresolved = shot_inputs(film, chosen, explicit=bool(shots))
+    chosen = [c for c in chosen if c.code not in unresolved]
     todo = _missing_takes(film, chosen, takes)
 
     # Every new spec is checked (model, durations, images, key) before anything is written or sent.
     estimates: dict[str, ShotEstimate] = {}
     for shot, n in todo:
-        spec = take_spec(film, shot, take_seed(film, shot.code, n), model=model, draft=draft)
+        spec = take_spec(film, shot, take_seed(film, shot.code, n), model=model, draft=draft,
+                         inputs=inputs.get(shot.code))
         prov.check(spec)
         est = prov.estimate(spec)
         e = estimates.setdefault(shot.code, ShotEstimate(shot.code, 0, est.amount, est.currency))
         e.takes += 1
-    report = ShootReport(estimates=list(estimates.values()))
+    report = ShootReport(estimates=list(estimates.values()), locked=skipped, skipped=dict(unresolved))
     if dry_run:
         return report
 
     cap = film.config.budget
-    first = min((e.each for e in report.estimates if e.each > 0), default=0.0)
-    if cap is not None and first > 0 and committed_spend(film.store) + first > cap + 1e-9:
-        spent = committed_spend(film.store)
+    money = film.config.exchange
+    # With a cap, every amount must be comparable with it: a provider billing in credits needs [rates] first.
+    first = min((money.convert(e.each, e.currency) if cap is not None or budget is not None else e.each
+                 for e in report.estimates if e.each > 0), default=0.0)
+    if cap is not None and first > 0 and committed_spend(film.store, exchange=money) + first > cap + 1e-9:
+        spent = committed_spend(film.store, exchange=money)
         raise BudgetExceeded(
             f"The film's budget is used up: {spent:g} of {cap:g} spent or reserved; one more take costs about "
             f"{first:g}. Raise 'budget' in film.toml to continue.",
@@ -157,7 +177,8 @@ def shoot(film: Film, *, takes: int = 1, shots: Sequence[str] | None = None, pro
 
     codes = [s.code for s in chosen]
     earlier = pending_jobs(film.store, shots=codes)
-    new = plan_jobs(film, todo, provider=prov, model=model, draft=draft)
+    rebind_jobs(film, earlier, inputs)
+    new = plan_jobs(film, todo, provider=prov, model=model, draft=draft, inputs=inputs)
     jobs = earlier + new
     if on_plan:
         on_plan(len(jobs))
@@ -169,15 +190,19 @@ def shoot(film: Film, *, takes: int = 1, shots: Sequence[str] | None = None, pro
         return cache[pname]
 
     async def go() -> RunSummary:
-        engine = Engine(film.store, film.media, factory, workdir=film.state_dir / "work", listener=listener,
-                        film_budget=cap, run_budget=budget, poll_interval=poll_interval)
+        engine = Engine(film.store, film.media, factory, workdir=film.state_dir / "work", exchange=film.config.exchange,
+                        listener=worker.listener(listener), film_budget=cap, run_budget=budget,
+                        poll_interval=poll_interval)
         try:
             return await engine.run(jobs)
         finally:
             for p in cache.values():
                 await p.aclose()
 
-    report.summary = asyncio.run(go())
+    # Each take lands (thumbnail, proxy, normalised clip) on a thread, so the engine never waits for a
+    # transcode; leaving the block waits for the last one.
+    with landing(film) as worker:
+        report.summary = asyncio.run(go())
     report.planned, report.resumed, report.jobs = len(new), len(earlier), jobs
     return report
 
@@ -218,7 +243,8 @@ def upgrade_take(film: Film, code: str, number: int, *, listener: Callable[[Even
         job_id = upgraded.id
 
     async def go() -> RunSummary:
-        engine = Engine(film.store, film.media, lambda _: prov, workdir=film.state_dir / "work", listener=listener,
+        engine = Engine(film.store, film.media, lambda _: prov, workdir=film.state_dir / "work",
+                        exchange=film.config.exchange, listener=worker.listener(listener),
                         film_budget=film.config.budget, poll_interval=poll_interval)
         try:
             return await engine.run([job_id])
@@ -226,5 +252,6 @@ def upgrade_take(film: Film, code: str, number: int, *, listener: Callable[[Even
             await prov.aclose()
 
     report = ShootReport(planned=1 if upgraded is None else 0, resumed=0 if upgraded is None else 1, jobs=[job_id])
-    report.summary = asyncio.run(go())
+    with landing(film) as worker:  # the upgraded take lands like any other
+        report.summary = asyncio.run(go())
     return report

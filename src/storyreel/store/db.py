@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from storyreel.errors import FilmError, OutputNotWritable
+from storyreel.store.prepared import Batch, Prepared, cursor_transaction
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -128,6 +129,26 @@ class Store:
                 self._writer = self.engine.connect()
             with self._writer.begin():
                 yield self._writer
+
+    def prepare(self, stmt, *, fill=None) -> Prepared:
+        """Compile a hot-path statement once for this database (see ``store.prepared``)."""
+        return Prepared(stmt, self.engine.dialect, fill)
+
+    @contextmanager
+    def fast_transaction(self) -> Iterator[Batch]:
+        """``transaction()`` for ``Prepared`` statements: on SQLite straight on the kept connection's cursor, on any
+        other database through SQLAlchemy as usual."""
+        with self._writer_lock:
+            if self._writer is None or self._writer.closed:
+                self._writer = self.engine.connect()
+            if self.engine.dialect.name != "sqlite":
+                with self._writer.begin():
+                    yield Batch(conn=self._writer)
+                return
+            # The kept connection is idle between units of work (no SQLAlchemy transaction open on it), so the
+            # cursor may run its own BEGIN … COMMIT.
+            with cursor_transaction(self._writer.connection.driver_connection) as batch:
+                yield batch
 
     def close(self) -> None:
         with self._writer_lock:

@@ -31,8 +31,11 @@ class MediaStore:
     def path_for(self, sha: str, ext: str) -> Path:
         return self.root / sha[:2] / f"{sha}.{ext.lstrip('.')}"
 
-    def add(self, src: Path, *, ext: str | None = None) -> tuple[str, Path]:
-        """Copy ``src`` in; returns (sha256, stored path). Adding the same content twice stores it once."""
+    def add(self, src: Path, *, ext: str | None = None, move: bool = False) -> tuple[str, Path]:
+        """Copy ``src`` in; returns (sha256, stored path). Adding the same content twice stores it once.
+
+        ``move=True`` is for scratch files the caller no longer needs (a fresh download): on the same file system
+        the file is renamed into place — one read to hash it instead of a copy and a second hash."""
         ext = (ext or src.suffix.lstrip(".") or "bin").lower()
         sha = sha256_file(src)
         dst = self.path_for(sha, ext)
@@ -41,6 +44,12 @@ class MediaStore:
         tmp = dst.with_name(f".{dst.name}.{os.getpid()}.part")
         try:
             dst.parent.mkdir(parents=True, exist_ok=True)
+            if move:
+                try:
+                    os.replace(src, dst)  # atomic, and the bytes hashed are the bytes stored
+                    return sha, dst
+                except OSError:
+                    pass  # another file system: copy and verify below
             shutil.copyfile(src, tmp)
             if sha256_file(tmp) != sha:
                 raise MediaError(f"Copy of {src} into the media store is corrupt (hash mismatch).",

@@ -62,23 +62,47 @@ class Subtitle:
 
 
 @dataclass(frozen=True)
+class AudioClip:
+    """A sound file under the picture (voice-over, music bed, a mixed soundtrack): ``frames`` frames of it from
+    ``source_in``, placed at record frame ``record_start``. Audio clips may overlap each other; an adapter that
+    has lanes puts overlapping ones on separate audio tracks."""
+
+    name: str  # what the editor sees on the clip: "soundtrack", "music", "3A voice"
+    media: Path  # the sound file (absolute)
+    record_start: int
+    frames: int
+    source_in: int = 0
+
+    def __post_init__(self) -> None:
+        if self.record_start < 0 or self.source_in < 0 or self.frames < 1:
+            raise ValueError(f"audio {self.name}: need record_start >= 0, source_in >= 0 and frames >= 1, got "
+                             f"{self.record_start}, {self.source_in}, {self.frames}")
+
+    @property
+    def record_end(self) -> int:
+        return self.record_start + self.frames
+
+
+@dataclass(frozen=True)
 class Cut:
-    """A titled cut at ``fps`` (whole frames per second): clips in record order, then subtitles.
+    """A titled cut at ``fps`` (whole frames per second): clips in record order, then subtitles, then audio.
 
     Clips may leave gaps between them (an editor sees black there) but may not overlap: there is one picture
-    track.
+    track. ``audio`` is sound laid under the picture besides the takes' own sound; empty by default.
     """
 
     title: str
     fps: int
     clips: tuple[Clip, ...]
     subtitles: tuple[Subtitle, ...] = ()
+    audio: tuple[AudioClip, ...] = ()
 
     def __post_init__(self) -> None:
         if isinstance(self.fps, bool) or not isinstance(self.fps, int) or self.fps < 1:
             raise ValueError(f"fps must be a whole number of frames per second >= 1, got {self.fps!r}")
         object.__setattr__(self, "clips", tuple(self.clips))
         object.__setattr__(self, "subtitles", tuple(self.subtitles))
+        object.__setattr__(self, "audio", tuple(self.audio))
         end = 0
         for clip in self.clips:
             if clip.record_start < end:
@@ -107,4 +131,6 @@ class Cut:
                               media_frames=None if c.media_frames is None else c.media_frames * k)
                       for c in self.clips)
         subs = tuple(replace(s, start=s.start * k, end=s.end * k) for s in self.subtitles)
-        return Cut(title=self.title, fps=rate, clips=clips, subtitles=subs)
+        audio = tuple(replace(a, record_start=a.record_start * k, frames=a.frames * k, source_in=a.source_in * k)
+                      for a in self.audio)
+        return Cut(title=self.title, fps=rate, clips=clips, subtitles=subs, audio=audio)

@@ -60,6 +60,10 @@ FORMATS: dict[str, ExportFormat] = {f.name: f for f in (
     ExportFormat("edl", ".edl", "storyreel.timeline.edl",
                  "CMX 3600 EDL, one picture track, for any editor",
                  "CMX 3600 EDL，单一画面轨，几乎所有剪辑软件都能读", subtitles=False),
+    # A folder, not a file: its "suffix" is "/", which no file name ends in, so format_for_path never picks it.
+    ExportFormat("jianying", "/", "storyreel.timeline.jianying",
+                 "JianYing (剪映) 5.9 draft folder, media copied in, subtitles as a text track",
+                 "剪映 5.9 草稿文件夹，素材已复制到草稿内，字幕为文本轨", subtitles=True),
 )}
 
 

@@ -28,6 +28,7 @@ class PrevizProvider:
             can_cancel=True,
             can_lookup_by_client_ref=True,
             resubmit_is_free=True,
+            works_in_fetch=True,
         )
 
     def estimate(self, spec: TakeSpec) -> Estimate:
