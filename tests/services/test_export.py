@@ -116,3 +116,24 @@ def test_a_failed_export_leaves_the_previous_file(film_24: Path, tmp_path: Path,
             export_cut(film, to="edl", path=target)
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.edl", "cut.srt"]
+
+
+def test_an_edited_cut_exports_its_trims_and_dissolves_without_overlap(tmp_path: Path) -> None:
+    from storyreel.model import ClipEffects, Transition
+    from storyreel.services.timeline import materialise, set_effects, timeline, trim_clip
+
+    root = build_previz_film(tmp_path / "edited", fps=24, language="en", title="Edited")
+    with open_film(root) as film:
+        materialise(film)
+        first, second = timeline(film)[:2]
+        trim_clip(film, first.id, 6, first.take.frames - 4)
+        set_effects(film, second.id, ClipEffects(transition_in=Transition.DISSOLVE, transition_frames=8))
+        entries, _ = assemble(film)
+        out = export_cut(film, to="otio", path=tmp_path / "edited.otio")
+    events = read_events(_read(out, "otio", 24), 24)
+    assert entries[0].frames == entries[0].take.frames - 10  # the trim
+    assert events[0].source_in == 6 and events[0].frames == entries[0].frames - 8  # cut where the dissolve starts
+    # The dissolve starts 8 frames before the trimmed first clip ends: the export cuts there, one track, no overlap.
+    assert events[1].record_start == entries[1].start == events[0].record_start + events[0].frames
+    for a, b in zip(events, events[1:]):
+        assert a.record_start + a.frames <= b.record_start

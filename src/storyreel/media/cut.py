@@ -33,8 +33,8 @@ from storyreel.media.subtitles import Cue, ass_text, write_srt
 
 # Tags written both as encoder options (read by older ffmpeg) and through setparams (ffmpeg 8+ takes colour
 # properties from the frames and ignores -color_primaries / -color_trc on the command line).
-_BT709 = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
-_BT709_FLAGS = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv"]
+BT709_FILTER = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
+BT709_FLAGS = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv"]
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def _probe_clips(clips: Sequence[CutClip], *, width: int, height: int, fps: int)
 
 # --- command ------------------------------------------------------------------------------------------------
 
-def _fonts_dir(font: Font, workdir: Path) -> Path:
+def fonts_dir(font: Font, workdir: Path) -> Path:
     """A folder holding only ``font``, for libass's ``fontsdir``.
 
     libass reads every file in ``fontsdir`` into memory (and ffmpeg initialises the filter twice), so pointing it
@@ -136,7 +136,7 @@ def _fonts_dir(font: Font, workdir: Path) -> Path:
 
 def _video_filter(fps: int, ass: Path | None, fonts: Path | None) -> str:
     # Renumber frames 0, 1, 2, … at 1/fps: timestamps now come from the frame count alone.
-    chain = [f"settb=1/{fps}", "setpts=N", _BT709]
+    chain = [f"settb=1/{fps}", "setpts=N", BT709_FILTER]
     if ass is not None:
         sub = f"ass=filename={escape_filter_path(str(ass))}"
         if fonts is not None:
@@ -153,13 +153,13 @@ def _ffmpeg_args(
     args = ["-f", "concat", "-safe", "0", "-i", str(concat), "-map", "0:v:0"]
     args += ["-filter:v", video_filter]
     args += ["-c:v", "libx264", "-preset", preset, "-crf", str(crf), "-profile:v", "high", "-pix_fmt", "yuv420p"]
-    args += _BT709_FLAGS
+    args += BT709_FLAGS
     args += ["-fps_mode", "cfr", "-r", str(fps)]
     if has_audio:
         # Pad or trim the sound to exactly the picture's length, filling any gap between clips with silence.
         seconds = f"{float(Fraction(total_frames, fps)):.6f}"
-        args += ["-map", "0:a:0", "-filter:a", f"aresample=async=1:first_pts=0,apad=whole_dur={seconds},"
-                 f"atrim=end={seconds}", "-c:a", "aac", "-b:a", "192k"]
+        args += ["-map", "0:a:0", "-filter:a", (f"aresample=async=1:first_pts=0,apad=whole_dur={seconds},"
+                 f"atrim=end={seconds}"), "-c:a", "aac", "-b:a", "192k"]
     else:
         args += ["-an"]
     args += ["-sn", "-dn", "-movflags", "+faststart", "-f", "mov" if tmp_out.suffix.lower() == ".mov" else "mp4"]
@@ -214,7 +214,7 @@ def render_cut(
             if cues:
                 ass = workdir / "subtitles.ass"
                 ass.write_text(ass_text(cues, fps, width=width, height=height, font=font), "utf-8")
-                fonts = _fonts_dir(font, workdir)
+                fonts = fonts_dir(font, workdir)
         except OSError as exc:
             raise oserror_not_writable(exc, out) from None
         tmp_out = workdir / f"cut{out.suffix or '.mp4'}"

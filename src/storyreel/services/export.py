@@ -34,7 +34,7 @@ def cut_for_export(film: Film, *, entries: list[CutEntry] | None = None, cues: l
     if entries is None or cues is None:
         entries, cues = assemble(film)
     clips = []
-    for e in entries:
+    for i, e in enumerate(entries):
         if not e.take.clip_sha:
             raise TakeNotFound(
                 f"Take {e.take.label} has no media file yet. Run: storyreel shoot --shots {e.shot.code}",
@@ -42,8 +42,15 @@ def cut_for_export(film: Film, *, entries: list[CutEntry] | None = None, cues: l
                 shot=e.shot.code, take=e.take.label,
             )
         media = film.media.path_for(e.take.clip_sha, e.take.clip_ext or "mp4").absolute()
-        clips.append(Clip(name=e.take.label, shot=e.shot.code, media=media, source_in=0, source_out=e.frames,
-                          record_start=e.start, sha=e.take.clip_sha, media_frames=e.take.frames))
+        # One picture track holds no overlaps: a dissolve into the next clip becomes a cut where it starts.
+        # Speed, freeze and hold have no equivalent in every format, so a clip exports as the plain source frames
+        # that fill its record length (the editor re-applies the treatment); a take too short leaves a gap.
+        end = min(e.start + e.frames, entries[i + 1].start) if i + 1 < len(entries) else e.start + e.frames
+        length = min(end - e.start, e.take.frames)
+        source_in = min(e.source_in, e.take.frames - length)
+        clips.append(Clip(name=e.take.label, shot=e.shot.code, media=media, source_in=source_in,
+                          source_out=source_in + length, record_start=e.start, sha=e.take.clip_sha,
+                          media_frames=e.take.frames))
     subtitles = [Subtitle(start=c.start_frame, end=c.end_frame, text=c.text, speaker=c.speaker) for c in cues]
     return Cut(title=film.config.title, fps=film.config.profile.fps, clips=tuple(clips), subtitles=tuple(subtitles))
 
