@@ -152,6 +152,18 @@ def test_dissolve_overlaps_and_blends(tmp_path: Path, counter: Path, gradient_cl
     assert gaps[-1] < 3
 
 
+def test_back_to_back_dissolves_keep_every_frame(tmp_path: Path, counter: Path, gradient_clip: Path) -> None:
+    # The second dissolve (10 frames) reaches back past the first one's overlap: the whole cut so far is
+    # cross-faded there; the first is cut out of its neighbours. Either way the count is exact and the cuts hold.
+    short = ClipEffects(transition_in=Transition.DISSOLVE, transition_frames=4)
+    long = ClipEffects(transition_in=Transition.DISSOLVE, transition_frames=10)
+    clips = [ReelClip(counter, 0, 12), ReelClip(gradient_clip, 0, 12, short), ReelClip(counter, 0, 12, long)]
+    frames = _render(tmp_path, clips)
+    assert len(frames) == 12 + (12 - 4) + (12 - 10)
+    assert [_counter(f) for f in frames[:8]] == list(range(8))  # untouched before the first dissolve
+    assert [_counter(f) for f in frames[-1:]] == [11]  # the last clip's own last frame
+
+
 def test_a_first_clip_dissolve_is_a_fade_from_black(tmp_path: Path, gradient_clip: Path) -> None:
     fx = ClipEffects(transition_in=Transition.DISSOLVE, transition_frames=3)
     frames = _render(tmp_path, [ReelClip(gradient_clip, 0, 8, fx)])

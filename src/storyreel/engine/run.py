@@ -209,8 +209,7 @@ class Engine:
             self.listener(event)
 
     def _load(self, job_id: int) -> _Job:
-        with self.store.fast_transaction() as batch:
-            row = batch.one(self._prepared("load"), {"job_id": job_id})
+        row = self.store.read_one(self._prepared("load"), {"job_id": job_id})
         if row is None:
             raise IllegalTransition(f"job {job_id} does not exist")
         return _Job(**row)
@@ -548,7 +547,10 @@ class Engine:
             batch.run(self._prepared("event"), {"type": "take:new",
                                                 "payload": {"shot": job.shot_code, "take": job.take_number}})
         job.state = JobState.DONE.value
-        shutil.rmtree(scratch, ignore_errors=True)
+        try:
+            scratch.rmdir()  # the result was moved into the store: usually nothing is left behind
+        except OSError:
+            shutil.rmtree(scratch, ignore_errors=True)
         self._emit(Event("take:new", job_id=job.id, shot=job.shot_code, take=job.take_number, state="done",
                          seconds=time.monotonic() - started))
         return JobState.DONE

@@ -143,30 +143,49 @@ def _inputs(clips: Sequence[ReelClip], infos: Sequence[VideoInfo], graph: Graph,
 
 
 def _join(graph: Graph, labels: Sequence[str], placed: Sequence[Placement], fps: int) -> str:
-    """Cuts join by ``concat``; a dissolve cross-fades the whole cut so far with the next clip (``xfade``)."""
-    pending = [labels[0]]
-    length = placed[0].frames
+    """Cuts join by ``concat``. A dissolve cross-fades only the frames it spans: the end of what came before and the
+    start of the next clip go through ``xfade`` (which works in yuv444p here, so whatever passes through it is
+    converted there and back), everything else is concatenated untouched. Only when a dissolve reaches further back
+    than the last segment (an earlier dissolve's overlap) is the whole cut so far cross-faded instead."""
+    segments: list[tuple[str, int]] = [(labels[0], placed[0].frames)]  # (label, frames) in cut order
 
-    def flush() -> str:
-        if len(pending) == 1:
-            return pending[0]
+    def flush() -> tuple[str, int]:
+        if len(segments) == 1:
+            return segments[0]
         out = graph.label("j")
-        graph.add(pending, [f"concat=n={len(pending)}:v=1:a=0", f"settb=1/{fps}", "setpts=N"], [out])
-        return out
+        graph.add([lab for lab, _ in segments], [f"concat=n={len(segments)}:v=1:a=0", *_renumber(fps)], [out])
+        return out, sum(n for _, n in segments)
+
+    def cut_at(label: str, frames: int, at: int) -> tuple[str, str]:
+        head, tail = graph.label(), graph.label()
+        graph.add([label], ["split=2"], [head, tail])
+        return (graph.chain(head, [f"trim=end_frame={at}", "setpts=PTS-STARTPTS"]),
+                graph.chain(tail, [f"trim=start_frame={at}", "setpts=PTS-STARTPTS"]))
 
     for label, place in zip(labels[1:], placed[1:], strict=True):
-        if place.overlap:
-            base = flush()
-            out = graph.label("x")
-            offset = Fraction(length - place.overlap, fps)
-            graph.add([base, label], [(f"xfade=transition=fade:duration={float(Fraction(place.overlap, fps)):.6f}"
-                                      f":offset={float(offset):.6f}"), f"settb=1/{fps}", "setpts=N"], [out])
-            pending[:] = [out]
-            length += place.frames - place.overlap
+        n = place.overlap
+        if not n:
+            segments.append((label, place.frames))
+            continue
+        if segments[-1][1] <= n:
+            whole, length = flush()
+            segments[:] = [(whole, length)]
+        prev, prev_frames = segments.pop()
+        before, ending = cut_at(prev, prev_frames, prev_frames - n)
+        starting, rest = cut_at(label, place.frames, n)
+        mixed = graph.label("x")
+        graph.add([ending, starting], [f"xfade=transition=fade:duration={float(Fraction(n, fps)):.6f}:offset=0",
+                                       "format=yuv420p", *_renumber(fps)], [mixed])
+        segments += [(before, prev_frames - n), (mixed, n)]
+        if place.frames > n:
+            segments.append((rest, place.frames - n))
         else:
-            pending.append(label)
-            length += place.frames
-    return flush()
+            graph.add([rest], ["nullsink"], [])  # every pad must be connected; this one carries no frames
+    return flush()[0]
+
+
+def _renumber(fps: int) -> list[str]:
+    return [f"settb=1/{fps}", "setpts=N"]
 
 
 def render_reel(

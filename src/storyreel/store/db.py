@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 from storyreel.errors import FilmError, OutputNotWritable
-from storyreel.store.prepared import Batch, Prepared, cursor_transaction
+from storyreel.store.prepared import Batch, Prepared, cursor_transaction, read_one
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -149,6 +149,16 @@ class Store:
             # cursor may run its own BEGIN … COMMIT.
             with cursor_transaction(self._writer.connection.driver_connection) as batch:
                 yield batch
+
+    def read_one(self, p: Prepared, params) -> dict | None:
+        """One prepared SELECT outside any unit of work (see ``prepared.read_one``)."""
+        with self._writer_lock:
+            if self._writer is None or self._writer.closed:
+                self._writer = self.engine.connect()
+            if self.engine.dialect.name != "sqlite":
+                with self._writer.begin():
+                    return Batch(conn=self._writer).one(p, params)
+            return read_one(self._writer.connection.driver_connection, p, params)
 
     def close(self) -> None:
         with self._writer_lock:

@@ -27,6 +27,7 @@ def sha256_file(path: Path) -> str:
 class MediaStore:
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._dirs: set[Path] = set()  # shard folders known to exist: a mkdir per add costs more than the hash
 
     def path_for(self, sha: str, ext: str) -> Path:
         return self.root / sha[:2] / f"{sha}.{ext.lstrip('.')}"
@@ -43,7 +44,9 @@ class MediaStore:
             return sha, dst
         tmp = dst.with_name(f".{dst.name}.{os.getpid()}.part")
         try:
-            dst.parent.mkdir(parents=True, exist_ok=True)
+            if dst.parent not in self._dirs:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                self._dirs.add(dst.parent)
             if move:
                 try:
                     os.replace(src, dst)  # atomic, and the bytes hashed are the bytes stored

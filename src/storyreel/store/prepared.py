@@ -45,12 +45,17 @@ class Prepared:
             for c in getattr(stmt, "selected_columns", ())]
 
     def bind(self, params: Mapping[str, Any]) -> tuple | dict:
-        if self._fill:
-            params = {**{k: f() for k, f in self._fill.items() if k not in params}, **params}
-        values = [(key, params[key] if key in params else self._constants.get(key)) for key, _ in self._order]
-        bound = [(key, proc(v) if proc is not None and v is not None else v)
-                 for (key, v), (_, proc) in zip(values, self._order, strict=True)]
-        return tuple(v for _, v in bound) if self._positional else dict(bound)
+        fill, constants = self._fill, self._constants
+        out = []
+        for key, proc in self._order:
+            if key in params:
+                v = params[key]
+            elif key in fill:
+                v = fill[key]()
+            else:
+                v = constants.get(key)
+            out.append(proc(v) if proc is not None and v is not None else v)
+        return tuple(out) if self._positional else dict(zip((k for k, _ in self._order), out, strict=True))
 
     def row(self, raw: tuple | None) -> dict[str, Any] | None:
         if raw is None:
@@ -80,6 +85,16 @@ def update_fill(table, keys) -> dict[str, Any]:
     """Fillers for the columns with an ``onupdate`` that an UPDATE setting ``keys`` does not set itself."""
     return {c.key: (lambda c=c: c.onupdate.arg(None) if c.onupdate.is_callable else c.onupdate.arg)
             for c in table.c if c.onupdate is not None and c.key not in keys}
+
+
+def read_one(dbapi_conn, p: Prepared, params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """One SELECT in autocommit mode: a single statement is its own consistent snapshot, no BEGIN … COMMIT."""
+    cur = dbapi_conn.cursor()
+    try:
+        cur.execute(p.sql, p.bind(params))
+        return p.row(cur.fetchone())
+    finally:
+        cur.close()
 
 
 class Batch:
