@@ -29,21 +29,22 @@ import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import String, bindparam, literal, select, update
+from sqlalchemy import select
 
 from storyreel.engine.events import Event
 from storyreel.engine.policy import delay_for, rule_for
+from storyreel.engine.sql import Job, JobSql
 from storyreel.errors import BudgetExceeded, ProviderError, StoryreelError, SubmitOutcomeUnknown, TransientFailure
 from storyreel.model import Exchange, JobState, TakeSpec
-from storyreel.model.take import TERMINAL_STATES, TRANSITIONS
+from storyreel.model.take import TERMINAL_STATES
 from storyreel.providers import Provider
 from storyreel.providers.base import Capabilities, Handle
-from storyreel.store import EventRow, JobRow, LedgerRow, MediaStore, Store, TakeRow
-from storyreel.store.prepared import Batch, Prepared, insert_values, update_fill
+from storyreel.store import JobRow, LedgerRow, MediaStore, Store
+from storyreel.store.prepared import Batch
 
 ProviderFactory = Callable[[str], Provider]
 Listener = Callable[[Event], None]
@@ -78,58 +79,6 @@ class RunSummary:
     canceled: int = 0
     not_started: int = 0  # left planned: budget reached or provider stopped
     stopped_by: list[str] = field(default_factory=list)  # why the queue stopped early, for the director
-
-
-@dataclass
-class _Job:
-    """The engine's copy of one job row, read when the job gets its slot and then kept in step with every move the
-    engine persists: nothing is read back between steps."""
-
-    id: int
-    shot_code: str
-    take_number: int
-    provider: str
-    model: str | None
-    lane: str
-    state: str
-    spec: dict
-    client_ref: str
-    remote_id: str | None
-    remote_data: dict | None
-    estimate: float
-    draft: bool
-    upgrade_of: int | None
-    next_try_at: float | None
-    error_class: str | None
-    error: str | None
-    attempts: int
-
-
-# The hot path's SQL, built once: Core statements against the ORM's tables (same columns, same defaults such as
-# created_at/updated_at), compiled once per shape and cached by SQLAlchemy. An ORM session per move (identity map,
-# get, flush) cost several times the SQL it ran.
-_JOBS, _TAKES = JobRow.__table__, TakeRow.__table__
-_LOAD_JOB = select(*(_JOBS.c[f.name] for f in fields(_Job))).where(_JOBS.c.id == bindparam("job_id"))
-_JOB_STATE = select(_JOBS.c.state).where(_JOBS.c.id == bindparam("job_id"))
-_FIND_TAKE = select(_TAKES.c.id).where(_TAKES.c.shot_code == bindparam("shot"), _TAKES.c.number == bindparam("number"),
-                                       _TAKES.c.job_id == bindparam("job_id"))  # (shot, number) is indexed
-
-
-def _move_statement(dst: JobState):
-    """``UPDATE jobs SET state = dst, … WHERE id = :job_id_ AND state IN (states that may move to dst)``; the other
-    columns to set are the parameters given with it. The lifecycle check is in the WHERE clause, so it holds against
-    the row as it is in the very transaction that writes the move (a director's cancel from another process
-    included): no row updated means the move was illegal."""
-    sources = sorted(src.value for src in JobState if src == dst or dst in TRANSITIONS[src])
-    return update(_JOBS).where(_JOBS.c.id == bindparam("job_id_"),
-                               _JOBS.c.state.in_([literal(s, String) for s in sources]))
-
-
-_MOVES = {dst: _move_statement(dst) for dst in JobState}
-_LEDGER_KEYS = ("job_id", "kind", "provider", "shot_code", "amount", "currency", "note", "basis")
-_EVENT_KEYS = ("type", "payload")
-_TAKE_KEYS = ("shot_code", "number", "job_id", "provider", "model", "seed", "frames", "fps", "width", "height",
-              "clip_sha", "clip_ext", "keyframe_sha", "status", "prompt", "draft", "parent_take", "cost")
 
 
 def committed_spend(store: Store, *, job_ids: Sequence[int] | None = None, exchange: Exchange | None = None) -> float:
@@ -176,31 +125,7 @@ class Engine:
         self._budget_hit = False
         # kind of task → (last seen running, seen ready) in seconds after the create was answered, for recent tasks
         self._run_times: dict[tuple, deque[tuple[float, float]]] = {}
-        self._sql: dict[object, Prepared] = {}
-
-    def _prepared(self, key: object) -> Prepared:
-        """The hot path's statements, compiled once per engine for its database (``store.prepared``)."""
-        p = self._sql.get(key)
-        if p is not None:
-            return p
-        if key == "load":
-            p = self.store.prepare(_LOAD_JOB)
-        elif key == "state":
-            p = self.store.prepare(_JOB_STATE)
-        elif key == "find_take":
-            p = self.store.prepare(_FIND_TAKE)
-        elif key in ("ledger", "event", "take"):
-            table, keys = {"ledger": (LedgerRow.__table__, _LEDGER_KEYS), "event": (EventRow.__table__, _EVENT_KEYS),
-                           "take": (_TAKES, _TAKE_KEYS)}[key]
-            stmt, fill = insert_values(table, keys)
-            p = self.store.prepare(stmt, fill=fill)
-        else:  # ("move", dst, columns set besides state)
-            _, dst, cols = key  # type: ignore[misc]
-            keys = ("state", *cols)
-            stmt = _MOVES[dst].values({k: bindparam(k) for k in (*keys, *update_fill(_JOBS, keys))})
-            p = self.store.prepare(stmt, fill=update_fill(_JOBS, keys))
-        self._sql[key] = p
-        return p
+        self._sql = JobSql(store)
 
     # -- persistence -------------------------------------------------------------------------------------------
 
@@ -208,21 +133,21 @@ class Engine:
         if self.listener:
             self.listener(event)
 
-    def _load(self, job_id: int) -> _Job:
-        row = self.store.read_one(self._prepared("load"), {"job_id": job_id})
+    def _load(self, job_id: int) -> Job:
+        row = self.store.read_one(self._sql.get("load"), {"job_id": job_id})
         if row is None:
             raise IllegalTransition(f"job {job_id} does not exist")
-        return _Job(**row)
+        return Job(**row)
 
-    def _write_move(self, batch: Batch, job: _Job, dst: JobState, changes: dict[str, object]) -> None:
+    def _write_move(self, batch: Batch, job: Job, dst: JobState, changes: dict[str, object]) -> None:
         """The guarded UPDATE of one move, inside the caller's transaction; the in-memory copy is not touched."""
-        move = self._prepared(("move", dst, tuple(sorted(changes))))
+        move = self._sql.get(("move", dst, tuple(sorted(changes))))
         if batch.run(move, {"job_id_": job.id, "state": dst.value, **changes}) != 1:
-            actual = batch.one(self._prepared("state"), {"job_id": job.id})
+            actual = batch.one(self._sql.get("state"), {"job_id": job.id})
             raise IllegalTransition(f"job {job.id}: {actual['state'] if actual else 'no such job'} → {dst}")
 
-    def _move(self, job: _Job | int, dst: JobState, *, ledger: tuple[str, float, str, str] | None = None,
-              **changes: object) -> _Job:
+    def _move(self, job: Job | int, dst: JobState, *, ledger: tuple[str, float, str, str] | None = None,
+              **changes: object) -> Job:
         """Persist a state change (with any fields and its ledger row) in one transaction, then announce it.
 
         The ledger row rides in the same transaction as the state: a crash can never leave a reservation without
@@ -235,11 +160,11 @@ class Engine:
             self._write_move(batch, job, dst, changes)
             if ledger is not None:
                 kind, amount, note, currency = ledger
-                batch.run(self._prepared("ledger"), {"job_id": job.id, "kind": kind, "provider": job.provider,
+                batch.run(self._sql.get("ledger"), {"job_id": job.id, "kind": kind, "provider": job.provider,
                                                      "shot_code": job.shot_code, "amount": amount,
                                                      "currency": currency, "note": note,
                                                      "basis": "reported" if kind == "charge" else "estimate"})
-            batch.run(self._prepared("event"), {"type": "job:state", "payload": {
+            batch.run(self._sql.get("event"), {"type": "job:state", "payload": {
                 "job": job.id, "shot": job.shot_code, "take": job.take_number, "state": dst.value,
                 "error": error_class}})
         # Only once the move is committed does the copy follow it.
@@ -260,7 +185,7 @@ class Engine:
         ids = list(dict.fromkeys(job_ids))
         with self.store.transaction() as conn:
             for i in range(0, len(ids), 500):  # SQLite caps the bound parameters of one statement
-                q = select(_JOBS.c.id, _JOBS.c.provider, _JOBS.c.lane).where(_JOBS.c.id.in_(ids[i:i + 500]))
+                q = select(JobRow.id, JobRow.provider, JobRow.lane).where(JobRow.id.in_(ids[i:i + 500]))
                 where.update((job_id, (provider, lane)) for job_id, provider, lane in conn.execute(q))
         states = await asyncio.gather(*(self._guarded(j, *where[j]) for j in job_ids))
         for state in states:
@@ -321,7 +246,7 @@ class Engine:
         self._move(job, JobState.FAILED, error_class=type(exc).__name__, error=str(exc), ledger=ledger)
         return JobState.FAILED
 
-    async def _reserve(self, job: _Job, provider: Provider, spec: TakeSpec) -> _Job:
+    async def _reserve(self, job: Job, provider: Provider, spec: TakeSpec) -> Job:
         """Book the estimate, unless it would take the film or this command past its budget."""
         est = provider.estimate(spec)
         async with self._budget_lock:
@@ -343,7 +268,7 @@ class Engine:
             return self._move(job, JobState.RESERVED, estimate=est.amount,
                               ledger=("reserve", est.amount, est.note or est.currency, est.currency))
 
-    async def _submit(self, job: _Job, provider: Provider, spec: TakeSpec) -> _Job:
+    async def _submit(self, job: Job, provider: Provider, spec: TakeSpec) -> Job:
         """The create call, retried only while the provider proves it was refused, never after an unknown end."""
         attempt = 0
         while True:
@@ -375,7 +300,7 @@ class Engine:
             return self._move(job, JobState.SUBMITTED, remote_id=handle.remote_id, remote_data=handle.data,
                               error_class=None, error=None, next_try_at=None)
 
-    async def _reconcile(self, job: _Job, provider: Provider, exc: Exception | None) -> _Job:
+    async def _reconcile(self, job: Job, provider: Provider, exc: Exception | None) -> Job:
         caps = self._capabilities(provider)
         if caps.resubmit_is_free:
             return self._move(job, JobState.RESERVED)
@@ -467,7 +392,7 @@ class Engine:
             self._slots[key] = asyncio.Semaphore(max(4, 2 * self._capabilities(provider).max_concurrency))
         return self._slots[key]
 
-    async def _until_ready(self, job_id: int, provider: Provider) -> JobState | tuple[_Job, Handle, TakeSpec]:
+    async def _until_ready(self, job_id: int, provider: Provider) -> JobState | tuple[Job, Handle, TakeSpec]:
         """Steps 1–5 (the caller holds the provider+lane slot): a terminal state, or what the download needs."""
         # Read only now that the job may run: queued, it may have been cancelled from another process.
         job = self._load(job_id)
@@ -506,7 +431,7 @@ class Engine:
             job = self._move(job, JobState.DOWNLOADING)
         return job, handle, spec
 
-    async def _download(self, job: _Job, handle: Handle, spec: TakeSpec, provider: Provider) -> JobState:
+    async def _download(self, job: Job, handle: Handle, spec: TakeSpec, provider: Provider) -> JobState:
         scratch = self.workdir / job.client_ref
         started = time.monotonic()
         attempt = 0
@@ -532,19 +457,19 @@ class Engine:
                 clip_sha, clip_ext = key_sha, stored.suffix.lstrip(".")
         with self.store.fast_transaction() as batch:
             self._write_move(batch, job, JobState.DONE, {})
-            if batch.one(self._prepared("find_take"),
+            if batch.one(self._sql.get("find_take"),
                          {"shot": job.shot_code, "number": job.take_number, "job_id": job.id}) is None:
-                batch.run(self._prepared("take"), {
+                batch.run(self._sql.get("take"), {
                     "shot_code": job.shot_code, "number": job.take_number, "job_id": job.id,
                     "provider": job.provider, "model": job.model, "seed": spec.seed, "frames": spec.frames,
                     "fps": spec.fps, "width": spec.width, "height": spec.height, "clip_sha": clip_sha,
                     "clip_ext": clip_ext, "keyframe_sha": key_sha, "status": "good", "prompt": spec.prompt,
                     "draft": spec.draft, "parent_take": job.upgrade_of, "cost": result.cost})
-            batch.run(self._prepared("ledger"), {
+            batch.run(self._sql.get("ledger"), {
                 "job_id": job.id, "kind": "charge", "provider": job.provider, "shot_code": job.shot_code,
                 "amount": result.cost, "currency": self._capabilities(provider).currency, "basis": "reported",
                 "note": ", ".join(f"{k}={v:g}" for k, v in result.usage.items())})
-            batch.run(self._prepared("event"), {"type": "take:new",
+            batch.run(self._sql.get("event"), {"type": "take:new",
                                                 "payload": {"shot": job.shot_code, "take": job.take_number}})
         job.state = JobState.DONE.value
         try:
