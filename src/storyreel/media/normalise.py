@@ -46,6 +46,12 @@ _BT709 = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range
 _BT709_FLAGS = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv"]
 
 
+# Encoder settings of every normalised clip. A generator that encodes with them (previz does) lands takes whose
+# H.264 parameter sets already match, so normalising them is a remux instead of a re-encode.
+NORM_CRF = 20
+NORM_PRESET = "veryfast"
+
+
 @dataclass(frozen=True)
 class NormProfile:
     """The one set of encoder parameters every normalised clip of a film shares."""
@@ -53,8 +59,8 @@ class NormProfile:
     width: int
     height: int
     fps: int
-    crf: int = 20
-    preset: str = "veryfast"
+    crf: int = NORM_CRF
+    preset: str = NORM_PRESET
     audio_bitrate: str = "128k"
 
     @property

@@ -29,6 +29,7 @@ from typing import TypeVar
 from PIL import Image, ImageDraw
 
 from storyreel.errors import InvalidInput
+from storyreel.media.normalise import NORM_CRF, NORM_PRESET
 from storyreel.media.video import VideoWriter, save_png
 from storyreel.model.shot import CameraMove, Shot
 from storyreel.model.take import TakeSpec
@@ -42,8 +43,10 @@ __all__ = ["render_frames", "render_take", "CLIP_CRF", "CLIP_PRESET"]
 T = TypeVar("T")
 
 PLATE_SS = 2  # supersampling for the plate (anti-aliased pencil lines)
-CLIP_CRF = 21
-CLIP_PRESET = "superfast"  # flat-colour boards compress well; speed matters more than the last few kB
+# The normalised-clip settings: a previz take then lands already normalised (a remux), which saves a whole
+# re-encode per take for a slightly slower encode here.
+CLIP_CRF = NORM_CRF
+CLIP_PRESET = NORM_PRESET
 
 
 def _glide(t: float) -> float:
