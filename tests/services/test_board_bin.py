@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from sqlalchemy import event, select
 
 from storyreel.model import Blocking, DialogueLine, Shot
 from storyreel.services.bin import bin_takes
 from storyreel.services.board import board, board_summary
-from storyreel.services.film import open_film
 from storyreel.services.review import InvalidEdit, lock_shot, note_take, rate_take, reject_take, select_take, tag_take
 from storyreel.services.timeline import add_clip, remove_clip, timeline
 from storyreel.store import JobRow, ShotRow, TakeRow
-from tests.services.test_timeline import make_shot_film
-
-
-@pytest.fixture(scope="module")
-def shot_template(tmp_path_factory) -> Path:
-    return make_shot_film(tmp_path_factory.mktemp("tpl") / "film")
-
-
-@pytest.fixture
-def shot(shot_template: Path, tmp_path: Path):
-    root = Path(shutil.copytree(shot_template, tmp_path / "film"))
-    with open_film(root) as film:
-        yield film
 
 
 def _fill(film, shots: int, takes: int) -> None:

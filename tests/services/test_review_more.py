@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from storyreel.errors import ShotNotFound, TakeNotFound
-from storyreel.services.film import open_film
+from storyreel.model.take import parse_take_label
 from storyreel.services.review import (
     InvalidEdit,
     list_takes,
     lock_shot,
     note_take,
-    parse_label,
     rate_take,
     reject_label,
     select_take,
@@ -24,19 +21,6 @@ from storyreel.services.review import (
     take_by_label,
 )
 from storyreel.store import EventRow, ShotRow, TakeRow
-from tests.services.test_timeline import make_shot_film
-
-
-@pytest.fixture(scope="module")
-def shot_template(tmp_path_factory) -> Path:
-    return make_shot_film(tmp_path_factory.mktemp("tpl") / "film")
-
-
-@pytest.fixture
-def shot(shot_template: Path, tmp_path: Path):
-    root = Path(shutil.copytree(shot_template, tmp_path / "film"))
-    with open_film(root) as film:
-        yield film
 
 
 def _events(film, kind: str) -> list[dict]:
@@ -73,7 +57,7 @@ def test_bad_labels_say_what_exists(shot, label: str, message: str) -> None:
 
 
 def test_parse_label() -> None:
-    assert parse_label("3A-t002") == ("3A", 2) and parse_label(" f001-T010 ") == ("f001", 10)
+    assert parse_take_label("3A-t002") == ("3A", 2) and parse_take_label(" f001-T010 ") == ("f001", 10)
 
 
 def test_rating(shot) -> None:

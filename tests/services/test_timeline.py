@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
 from storyreel.errors import TakeNotFound
 from storyreel.model import ClipEffects
-from storyreel.services.film import new_film, open_film
-from storyreel.services.plan import plan_film
 from storyreel.services.review import InvalidEdit, reject_take, select_take
-from storyreel.services.shoot import shoot
 from storyreel.services.timeline import (
     add_clip,
     is_edited,
@@ -26,30 +20,6 @@ from storyreel.services.timeline import (
     trim_clip,
 )
 from storyreel.store import CutClipRow, EventRow, TakeRow
-from tests.conftest import small_profile
-
-
-def make_shot_film(root: Path, *, takes: int = 2) -> Path:
-    """The zh scaffold (1A–1D), planned and shot with previz at a tiny size."""
-    new_film(root, language="zh", title="测试片")
-    small_profile(root, width=160, height=90, fps=12)
-    with open_film(root) as film:
-        plan_film(film)
-        shoot(film, takes=takes)
-    return root
-
-
-@pytest.fixture(scope="module")
-def shot_template(tmp_path_factory) -> Path:
-    return make_shot_film(tmp_path_factory.mktemp("tpl") / "film")
-
-
-@pytest.fixture
-def shot(shot_template: Path, tmp_path: Path):
-    """A fresh copy of the shot film for each test (copying beats re-rendering)."""
-    root = Path(shutil.copytree(shot_template, tmp_path / "film"))
-    with open_film(root) as film:
-        yield film
 
 
 def _labels(clips) -> list[str]:

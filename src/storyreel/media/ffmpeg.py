@@ -25,6 +25,7 @@ from pathlib import Path
 
 from storyreel.errors import MediaError
 from storyreel.media.files import not_writable, oserror_not_writable
+from storyreel.media.programs import program_from_env
 
 ENV_VAR = "STORYREEL_FFMPEG"
 
@@ -63,19 +64,9 @@ _PERMISSION = ("permission denied", "operation not permitted")
 
 def ffmpeg_exe() -> str:
     """Path of the ffmpeg binary to run. Raises ``MediaError`` with an install hint when there is none."""
-    override = os.environ.get(ENV_VAR)
-    if override:
-        # An explicit setting that is wrong must fail loudly: silently falling back would hide the typo.
-        path = Path(override).expanduser()
-        if path.is_file() and os.access(path, os.X_OK):
-            return str(path)
-        found = shutil.which(override)
-        if found:
-            return found
-        raise MediaError(
-            f"{ENV_VAR} is set to {override}, which is not an executable file.",
-            zh=f"{ENV_VAR} 设置为 {override}，但它不是可执行文件。",
-        )
+    chosen = program_from_env(ENV_VAR)
+    if chosen:
+        return chosen
     on_path = shutil.which("ffmpeg")
     if on_path:
         return on_path

@@ -11,7 +11,6 @@ is spoken with ``cmn`` and anything else with ``en``.
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from storyreel.errors import MediaError
 from storyreel.media.files import atomic_target
+from storyreel.media.programs import program_from_env
 from storyreel.media.textlayout import has_cjk
 
 __all__ = ["ENV_VAR", "default_voice", "espeak_exe", "speak"]
@@ -40,15 +40,9 @@ INSTALL_HINT_ZH = (
 
 def espeak_exe() -> str:
     """Path of the espeak-ng binary. Raises ``MediaError`` saying how to install it when there is none."""
-    override = os.environ.get(ENV_VAR)
-    if override:
-        found = shutil.which(override)
-        if found:
-            return found
-        raise MediaError(
-            f"{ENV_VAR} is set to {override}, which is not an executable file.",
-            zh=f"{ENV_VAR} 设置为 {override}，但它不是可执行文件。",
-        )
+    chosen = program_from_env(ENV_VAR)
+    if chosen:
+        return chosen
     found = shutil.which("espeak-ng")
     if found:
         return found

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from storyreel.errors import TakeNotFound
 from storyreel.model.shot import Shot
 
 
@@ -99,3 +101,15 @@ USER_TRANSITIONS: dict[JobState, frozenset[JobState]] = {
 
 def can_move(src: JobState, dst: JobState, *, by_user: bool = False) -> bool:
     return dst in TRANSITIONS[src] or (by_user and dst in USER_TRANSITIONS.get(src, frozenset()))
+
+
+_TAKE_LABEL = re.compile(r"^\s*(?P<shot>\S+?)-t(?P<number>\d+)\s*$", re.IGNORECASE)
+
+
+def parse_take_label(label: str) -> tuple[str, int]:
+    """``3A-t002`` → ("3A", 2): the one parser of take labels (CLI, studio and services all name takes so)."""
+    m = _TAKE_LABEL.match(label or "")
+    if not m:
+        raise TakeNotFound(f"'{label}' is not a take label; takes are named like 3A-t002.",
+                           zh=f"'{label}' 不是条号；条号形如 3A-t002。", label=label)
+    return m.group("shot"), int(m.group("number"))

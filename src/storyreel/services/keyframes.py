@@ -20,14 +20,14 @@ from sqlalchemy.orm import Session
 
 from storyreel.errors import InvalidInput, MediaError, StoryreelError, TakeNotFound
 from storyreel.model import Lane, TakeSpec
-from storyreel.model.take import TERMINAL_STATES
+from storyreel.model.take import TERMINAL_STATES, parse_take_label
 from storyreel.services.continuity import ChainError, chain, frame_index, grab_to_store, parse_at
 from storyreel.services.film import Film
 from storyreel.store import EventRow, JobRow, KeyframeRow, TakeRow
 
 __all__ = [
     "EditFailed", "EditUnsupported", "GrabResult", "KeyframeInfo", "approve_keyframe", "edit_job_code",
-    "edit_keyframe", "grab", "grab_frame", "list_keyframes", "parse_keyframe_ref", "parse_take_label", "upload",
+    "edit_keyframe", "grab", "grab_frame", "list_keyframes", "parse_keyframe_ref", "upload",
     "upload_image", "upload_video",
 ]
 
@@ -94,16 +94,7 @@ def _add_keyframe(session: Session, film: Film, code: str, **fields: object) -> 
     return _info(session, film, row)
 
 
-_TAKE_LABEL = re.compile(r"^(?P<shot>.+?)-t(?P<n>\d+)$", re.IGNORECASE)
 _KEY_LABEL = re.compile(r"^(?P<shot>.+?)@k(?P<n>\d+)$", re.IGNORECASE)
-
-
-def parse_take_label(label: str) -> tuple[str, int]:
-    m = _TAKE_LABEL.match(label.strip())
-    if not m:
-        raise TakeNotFound(f"'{label}' is not a take label; write SHOT-tNNN, e.g. 3A-t002.",
-                           zh=f"“{label}”不是结果编号；请写成 镜头-tNNN，例如 3A-t002。")
-    return m["shot"], int(m["n"])
 
 
 def parse_keyframe_ref(ref: str) -> tuple[str, int]:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -26,15 +25,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from storyreel.errors import MediaError, StoryreelError, TakeNotFound
 from storyreel.media.normalise import IMAGE_EXTS, NormProfile, Treatment, avcc, normalise_clip, reference_clip
 from storyreel.media.preview import silent_packet
 from storyreel.media.probe import probe
 from storyreel.media.proxy import PROXY_MAX_HEIGHT, make_proxy, make_thumbnail
+from storyreel.model.take import parse_take_label
 from storyreel.services.film import Film
-from storyreel.store import TakeRow
+from storyreel.store import KeyframeRow, TakeRow
 
 __all__ = [
     "LandingWorker", "TakeMedia", "ensure_normalised", "ensure_segment", "ensure_take_media", "landing",
@@ -42,9 +42,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-_LABEL = re.compile(r"^(?P<shot>.+)-t(?P<number>\d+)$")
-
 
 class TakeLike(Protocol):
     """What we need of a take: ``TakeInfo`` from services.review and the ``TakeRow`` table both have it."""
@@ -106,11 +103,7 @@ def thumbnail_path(film: Film, take: TakeLike) -> Path | None:
 
 def thumbnail_paths(film: Film, labels: Iterable[str]) -> dict[str, Path]:
     """Thumbnails of many takes by label (a board of 200 cards), from one query; takes without one are left out."""
-    wanted: dict[tuple[str, int], str] = {}
-    for label in labels:
-        code, _, number = label.rpartition("-t")
-        if code and number.isdigit():
-            wanted[(code, int(number))] = label
+    wanted = {parse_take_label(label): label for label in labels}
     if not wanted:
         return {}
     out: dict[str, Path] = {}
@@ -125,6 +118,18 @@ def thumbnail_paths(film: Film, labels: Iterable[str]) -> dict[str, Path]:
                 if path.is_file():
                     out[label] = path
     return out
+
+
+def media_known(film: Film, sha: str, ext: str) -> bool:
+    """Whether a take or keyframe of this film records the content id ``sha`` with extension ``ext``."""
+    take = (TakeRow.clip_sha == sha) & (TakeRow.clip_ext == ext)
+    if ext == "png":  # a take's keyframe is stored as PNG and recorded by sha only
+        take = or_(take, TakeRow.keyframe_sha == sha)
+    with film.store.session() as s:
+        if s.scalars(select(TakeRow.id).where(take).limit(1)).first() is not None:
+            return True
+        return s.scalars(select(KeyframeRow.id).where(KeyframeRow.sha == sha, KeyframeRow.ext == ext)
+                         .limit(1)).first() is not None
 
 
 def proxy_path(film: Film, take: TakeLike) -> Path | None:
@@ -235,12 +240,9 @@ def ensure_segment(film: Film, take: TakeLike, treatment: Treatment, frames: int
 
 
 def get_take_row(film: Film, take_label: str) -> TakeRow:
-    m = _LABEL.match(take_label.strip())
+    code, number = parse_take_label(take_label)
     with film.store.session() as s:
-        row = None
-        if m:
-            row = s.scalars(select(TakeRow).where(TakeRow.shot_code == m["shot"],
-                                                  TakeRow.number == int(m["number"]))).first()
+        row = s.scalars(select(TakeRow).where(TakeRow.shot_code == code, TakeRow.number == number)).first()
         if row is None:
             raise TakeNotFound(f"No take {take_label} in '{film.config.title}'. Takes are named like 3A-t002.",
                                zh=f"《{film.config.title}》中没有 {take_label}。结果的名称形如 3A-t002。")

@@ -9,7 +9,6 @@ announced as an event (``take:rated``, ``shot:locked`` …) that the CLI and the
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -18,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from storyreel.errors import FilmError, TakeNotFound
 from storyreel.model import ClipEffects
+from storyreel.model.take import parse_take_label
 from storyreel.services.film import Film
 from storyreel.services.shoot import resolve_shots
 from storyreel.store import CutClipRow, EventRow, JobRow, ShotRow, TakeRow
-
-_LABEL = re.compile(r"^\s*(?P<shot>[^\s]+?)-t(?P<number>\d+)\s*$", re.IGNORECASE)
 
 
 class InvalidEdit(FilmError):
@@ -132,18 +130,28 @@ def list_takes(film: Film, code: str) -> list[TakeInfo]:
     return sorted(out, key=lambda t: t.number)
 
 
-def parse_label(label: str) -> tuple[str, int]:
-    """``3A-t002`` → ("3A", 2)."""
-    m = _LABEL.match(label or "")
-    if not m:
-        raise TakeNotFound(f"'{label}' is not a take label; takes are named like 3A-t002.",
-                           zh=f"'{label}' 不是条号；条号形如 3A-t002。")
-    return m.group("shot"), int(m.group("number"))
+@dataclass(frozen=True)
+class ShotDecisions:
+    """What the director decided about a shot, beside the plan: kept across re-plans."""
+
+    locked: bool
+    fragment: bool
+    omitted: bool
+    stale: bool
+    focus: list | None
+    chain: dict
+
+
+def shot_decisions(film: Film, code: str) -> ShotDecisions:
+    with film.store.session() as s:
+        row = s.scalars(select(ShotRow).where(ShotRow.code == code)).one()
+        return ShotDecisions(bool(row.locked), bool(row.fragment), bool(row.omitted), bool(row.stale), row.focus,
+                             dict(row.chain or {}))
 
 
 def take_row(s: Session, label: str) -> TakeRow:
     """The take row for a label, in the caller's unit of work; raises TakeNotFound naming what exists."""
-    code, number = parse_label(label)
+    code, number = parse_take_label(label)
     shot_code = s.scalars(select(ShotRow.code).where(ShotRow.code == code)).first()
     if shot_code is None:  # codes are matched case-insensitively, as everywhere else
         shot_code = next((c for c in s.scalars(select(ShotRow.code)) if c.casefold() == code.casefold()), None)

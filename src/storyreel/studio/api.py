@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 from storyreel.engine import Event
-from storyreel.errors import InvalidInput, StoryreelError
+from storyreel.errors import InvalidInput
+from storyreel.model.take import parse_take_label
 from storyreel.services import bin as bin_service
 from storyreel.services import board as board_service
 from storyreel.services import keyframes, review
@@ -24,7 +24,6 @@ from storyreel.services.film import Film
 from storyreel.services.plan import list_shots
 from storyreel.services.reroll import prepare_reroll, prompt_override, run_reroll
 from storyreel.services.shoot import resolve_shots, upgrade_take
-from storyreel.store import ShotRow
 from storyreel.studio.schemas import (
     BinOut,
     BoardOut,
@@ -102,23 +101,20 @@ def get_board(request: Request, scene: Annotated[int | None, Query(ge=0, le=100_
 
 def shot_detail(film: Film, code: str) -> ShotOut:
     shot = resolve_shots(film, [code])[0]
-    with film.store.session() as s:
-        row = s.scalars(select(ShotRow).where(ShotRow.code == shot.code)).one()
-        flags = {"locked": bool(row.locked), "fragment": bool(row.fragment), "omitted": bool(row.omitted),
-                 "stale": bool(row.stale), "focus": row.focus, "chain": dict(row.chain or {})}
+    flags = review.shot_decisions(film, shot.code)
     takes = review.list_takes(film, shot.code)
     order = [s.code for s in list_shots(film)]
     i = order.index(shot.code) if shot.code in order else None
     chain = {role: ChainEnd(shot=str(end.get("shot", "")), at=str(end.get("at", "")))
-             for role, end in flags["chain"].items() if isinstance(end, dict)}
-    focus = flags["focus"]
+             for role, end in flags.chain.items() if isinstance(end, dict)}
+    focus = flags.focus
     return ShotOut(
         code=shot.code, scene=shot.scene, order=shot.order, heading=shot.heading, description=shot.description,
         framing=shot.framing.value, camera=shot.camera.value, frames=shot.frames,
         seconds=round(shot.seconds(film.config.profile.fps), 3), prompt=shot.prompt,
         prompt_override=prompt_override(film, shot.code), characters=shot.characters,
-        dialogue=[d.model_dump(mode="json") for d in shot.dialogue], stale=flags["stale"], locked=flags["locked"],
-        fragment=flags["fragment"], omitted=flags["omitted"],
+        dialogue=[d.model_dump(mode="json") for d in shot.dialogue], stale=flags.stale, locked=flags.locked,
+        fragment=flags.fragment, omitted=flags.omitted,
         focus=[float(v) for v in focus] if isinstance(focus, list) and len(focus) == 2 else None, chain=chain,
         selected_take=next((t.label for t in takes if t.selected), None),
         previous_shot=order[i - 1] if i is not None and i > 0 else None,
@@ -275,7 +271,7 @@ def tags(label: str, body: TagsIn, request: Request) -> TakeOut:
 def pick(label: str, request: Request) -> TakeOut:
     """Pick this take for its shot (un-rejects it); chained shots are re-bound, an edited cut swaps it in."""
     film = film_of(request)
-    code, number = review.parse_label(label)
+    code, number = parse_take_label(label)
     return take_out(film, review.select_take(film, code, number))
 
 

@@ -23,10 +23,9 @@ from typing import Any
 from anyio import to_thread
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import func, select
 
+from storyreel.services.events import events_after, latest_event_id
 from storyreel.services.film import Film
-from storyreel.store import EventRow
 from storyreel.studio.tasks import TaskRunner
 
 POLL_S = 0.4
@@ -34,18 +33,6 @@ HEARTBEAT_S = 15.0
 BATCH = 200
 
 router = APIRouter()
-
-
-def latest_event_id(film: Film) -> int:
-    with film.store.session() as s:
-        return s.scalar(select(func.max(EventRow.id))) or 0
-
-
-def events_after(film: Film, after: int, *, limit: int = BATCH) -> list[dict[str, Any]]:
-    with film.store.session() as s:
-        rows = s.scalars(select(EventRow).where(EventRow.id > after).order_by(EventRow.id).limit(limit))
-        return [{"id": r.id, "type": r.type, "payload": r.payload,
-                 "created_at": r.created_at.isoformat() if r.created_at else None} for r in rows]
 
 
 def sse(data: dict[str, Any], *, event: str | None = None, id: int | None = None) -> bytes:

@@ -14,11 +14,10 @@ from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse
-from sqlalchemy import or_, select
 
 from storyreel.errors import TakeNotFound
 from storyreel.services.film import Film
-from storyreel.store import KeyframeRow, TakeRow
+from storyreel.services.landing import media_known
 
 router = APIRouter(tags=["media"])
 
@@ -32,18 +31,6 @@ NOT_FOUND = {404: {"description": "Unknown or not made yet (JSON error body)."}}
 
 def _missing(what: str, what_zh: str) -> JSONResponse:
     return JSONResponse({"error": "NotFound", "message": what, "message_zh": what_zh}, status_code=404)
-
-
-def media_known(film: Film, sha: str, ext: str) -> bool:
-    """Whether a take or keyframe of this film records the content id ``sha`` with extension ``ext``."""
-    take = (TakeRow.clip_sha == sha) & (TakeRow.clip_ext == ext)
-    if ext == "png":  # a take's keyframe is stored as PNG and recorded by sha only
-        take = or_(take, TakeRow.keyframe_sha == sha)
-    with film.store.session() as s:
-        if s.scalars(select(TakeRow.id).where(take).limit(1)).first() is not None:
-            return True
-        return s.scalars(select(KeyframeRow.id).where(KeyframeRow.sha == sha, KeyframeRow.ext == ext)
-                         .limit(1)).first() is not None
 
 
 @router.get("/media/{sha}.{ext}", response_class=FileResponse, responses=NOT_FOUND)
