@@ -60,6 +60,24 @@ def test_grab_upload_approve_and_list(planned, tmp_path: Path) -> None:
     assert "grab" in listing and f"{a}-t001 frame 12" in listing and "✓" in listing
 
 
+def test_grab_says_when_it_read_the_normalised_copy(planned, tmp_path: Path) -> None:
+    """A one-GOP take, landed: a grab deep in it reads the normalised copy and says so; --exact does not."""
+    from storyreel.media.ffmpeg import run_ffmpeg
+    from storyreel.services.keyframes import upload
+    from storyreel.services.landing import ensure_take_media
+
+    film_dir, (a, *_) = planned
+    clip = tmp_path / "one-gop.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=12:duration=4", "-c:v", "libx264", "-g", "300",
+                "-pix_fmt", "yuv420p", str(clip)], output=clip)
+    with open_film(film_dir) as f:
+        label = upload(f, a, clip)
+        ensure_take_media(f, label)
+    assert "normalised copy" in _run(film_dir, "grab", f"{label}@last")
+    assert "normalised copy" not in _run(film_dir, "grab", f"{label}@last", "--exact")
+    assert "normalised copy" not in _run(film_dir, "grab", f"{label}@first")
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (("chain", "1B", "--from", "1A@soon"), "the frame must be first, last"),
     (("chain", "1B", "--from", "9Z@last"), "No shot 9Z"),

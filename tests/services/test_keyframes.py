@@ -189,3 +189,48 @@ def test_provider_without_editing_sends_nothing(ark_film, tmp_path: Path) -> Non
     with film.store.session() as s:
         assert s.scalars(select(JobRow)).all() == []
     assert os.environ["ARK_API_KEY"] == "test-key"
+
+
+def test_interactive_grabs_read_the_normalised_copy_chains_send_the_take_itself(shot_film, tmp_path: Path) -> None:
+    """A generator-style take (one GOP for the whole clip): once landed, a grab deep in it reads the frame-aligned
+    normalised copy (fast; says so), --exact decodes the take, and a chained job always gets the take's own frame."""
+    from storyreel.media.ffmpeg import run_ffmpeg
+    from storyreel.services.continuity import resolve_chain
+    from storyreel.services.landing import ensure_take_media
+
+    film = shot_film
+    a, b = [s.code for s in list_shots(film)[:2]]
+    mine = tmp_path / "one-gop.mp4"
+    run_ffmpeg(["-f", "lavfi", "-i", "testsrc2=size=160x90:rate=12:duration=4", "-c:v", "libx264", "-g", "300",
+                "-bf", "2", "-pix_fmt", "yuv420p", str(mine)], output=mine)
+    label = upload(film, a, mine)
+    with film.store.session() as s:
+        take = s.scalars(select(TakeRow).where(TakeRow.shot_code == a)).one()
+    original = film.media.path_for(take.clip_sha, take.clip_ext)
+
+    before = grab(film, label, "47f")  # not landed yet: only the take itself can be read
+    assert before.exact
+    norm = ensure_take_media(film, label).normalised
+    fast = grab(film, label, "47f")
+    assert not fast.exact
+    with Image.open(fast.keyframe.path) as im:
+        got = np.asarray(im.convert("RGB"))
+    assert np.array_equal(got, np.asarray(frame_at(norm, 47)))
+    # The same picture, re-encoded: closer to the take's frame 47 than to its neighbours.
+    error = {i: np.mean((got.astype(float) - np.asarray(frame_at(original, i)).astype(float)) ** 2)
+             for i in (45, 46, 47)}
+    assert min(error, key=error.get) == 47 and 10 * np.log10(255 ** 2 / error[47]) > 30
+
+    exact = grab(film, label, "47f", exact=True)
+    assert exact.exact
+    with Image.open(exact.keyframe.path) as im:
+        assert np.array_equal(np.asarray(im.convert("RGB")), np.asarray(frame_at(original, 47)))
+    near = grab(film, label, "5f")  # a few frames from the keyframe: the take itself is cheap enough
+    assert near.exact
+
+    chained = grab(film, label, "47f", to=b)
+    assert chained.chained and not chained.exact
+    with film.store.session() as s:
+        sent = resolve_chain(s, b, media=film.media)["first"]
+    with Image.open(sent.path) as im:
+        assert np.array_equal(np.asarray(im.convert("RGB")), np.asarray(frame_at(original, 47)))

@@ -117,6 +117,8 @@ def test_grab_a_frame_as_the_next_shots_first_frame(client: TestClient) -> None:
     grab = r.json()
     assert grab["chained"] and grab["selected"] and grab["keyframe"]["shot"] == "1C"
     assert grab["keyframe"]["origin"] == "grab" and grab["keyframe"]["approved"]
+    assert grab["exact"]  # previz takes have a keyframe every second: the take itself is read
+    assert post(client, "/api/takes/1B-t001/grab", {"at": "first", "exact": True}).json()["exact"]
     assert client.get(grab["keyframe"]["url"]).headers["content-type"] == "image/png"
     shot = client.get("/api/shots/1C").json()
     assert shot["chain"]["first"]["shot"] == "1B" and shot["stale"]

@@ -48,6 +48,7 @@ def chain_cmd(
 def grab_cmd(
     ref: Annotated[str, typer.Argument(help="TAKE@FRAME, e.g. 3A-t002@4.2s. 结果@帧。")],
     to: Annotated[str | None, typer.Option("--to", help="Make it this shot's start frame (chain). 作为该镜头的首帧。")] = None,
+    exact: Annotated[bool, typer.Option("--exact", help="Decode the take itself, never its normalised copy. 始终从原片解码。")] = False,
 ) -> None:
     """Save one exact frame of a take as a keyframe. 把某条结果的某一帧存为关键帧。"""
     from storyreel.services.continuity import ChainError
@@ -57,11 +58,14 @@ def grab_cmd(
     if not sep:
         raise ChainError(f"'{ref}': write TAKE@FRAME, e.g. 3A-t002@4.2s.", zh=f"“{ref}”：请写成 结果@帧，例如 3A-t002@4.2s。")
     with _film() as film:
-        r = grab(film, label, at, to=to)
+        r = grab(film, label, at, to=to, exact=exact)
     k = r.keyframe
     con = _console()
     con.print(t(f"{k.label}: {k.source} ({k.width}x{k.height}) [path]{k.path}[/]",
                 f"{k.label}：{k.source}（{k.width}x{k.height}）[path]{k.path}[/]"))
+    if not r.exact:
+        con.print(t("  read from the take's normalised copy (same frame, re-encoded); --exact decodes the take itself",
+                    "  取自该结果的规范化副本（同一帧，经过重新编码）；加 --exact 从原片解码"))
     if r.chained:
         con.print(t(f"{k.shot} now starts from this frame of {label.rsplit('-t', 1)[0]}'s selected take.",
                     f"{k.shot} 现在从 {label.rsplit('-t', 1)[0]} 选定结果的这一帧开始。"))

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Self
 
 import av
-from av.video.reformatter import ColorPrimaries, Colorspace
+from av.video.reformatter import ColorPrimaries, ColorRange, Colorspace
 from PIL import Image
 
 from storyreel.errors import MediaError
@@ -85,40 +86,36 @@ def _fps(stream: av.VideoStream) -> Fraction:
     return Fraction(rate) if rate else Fraction(0)
 
 
+def _describe(container: av.container.InputContainer, stream: av.VideoStream) -> VideoInfo:
+    ctx = stream.codec_context
+    fps = _fps(stream)
+    frames = stream.frames  # MP4/MOV store the sample count; Matroska/WebM leave 0
+    if frames <= 0:
+        frames = _count_packets(container, stream)
+    if frames and fps:
+        duration_s = float(frames / fps)
+    elif container.duration is not None:
+        duration_s = container.duration / av.time_base
+    else:
+        duration_s = 0.0
+    return VideoInfo(
+        width=ctx.width,
+        height=ctx.height,
+        fps=fps,
+        frames=frames,
+        duration_s=duration_s,
+        codec=ctx.name,
+        pix_fmt=ctx.pix_fmt,
+        has_audio=bool(container.streams.audio),
+        color_primaries=_color_name(ctx.color_primaries, ColorPrimaries),
+        colorspace=_color_name(ctx.colorspace, Colorspace),
+    )
+
+
 def probe(path: Path | str) -> VideoInfo:
     """Describe the video at ``path``. Raises ``MediaError`` when it is missing or unreadable."""
-    path = Path(path)
-    container = _open(path)
-    try:
-        stream = _video_stream(container, path)
-        ctx = stream.codec_context
-        fps = _fps(stream)
-        has_audio = bool(container.streams.audio)
-        frames = stream.frames  # MP4/MOV store the sample count; Matroska/WebM leave 0
-        if frames <= 0:
-            frames = _count_packets(container, stream)
-        if frames and fps:
-            duration_s = float(frames / fps)
-        elif container.duration is not None:
-            duration_s = container.duration / av.time_base
-        else:
-            duration_s = 0.0
-        return VideoInfo(
-            width=ctx.width,
-            height=ctx.height,
-            fps=fps,
-            frames=frames,
-            duration_s=duration_s,
-            codec=ctx.name,
-            pix_fmt=ctx.pix_fmt,
-            has_audio=has_audio,
-            color_primaries=_color_name(ctx.color_primaries, ColorPrimaries),
-            colorspace=_color_name(ctx.colorspace, Colorspace),
-        )
-    except av.FFmpegError as exc:
-        raise _unreadable(path, exc) from None
-    finally:
-        container.close()
+    with VideoReader(path) as reader:
+        return reader.info
 
 
 def _frame_index(pts: int, start: int, time_base: Fraction, fps: Fraction) -> int:
@@ -155,6 +152,34 @@ def _decode_until(container: av.container.InputContainer, stream: av.VideoStream
     return None, False
 
 
+def frame_pts(stream: av.VideoStream, index: int) -> tuple[int, int, Fraction] | None:
+    """(timestamp of frame ``index``, the stream's start, its frame rate), or None when the rate is unknown."""
+    fps = _fps(stream)
+    if not fps:
+        return None
+    start = stream.start_time or 0
+    return start + int(Fraction(index) / fps / Fraction(stream.time_base)), start, fps
+
+
+# Matrix coefficient codes (ISO/IEC 23091-2) swscale knows; "unspecified" and the rest read as BT.709.
+_MATRICES = {1: Colorspace.ITU709, 4: Colorspace.FCC, 5: Colorspace.ITU601, 6: Colorspace.ITU601,
+             7: Colorspace.SMPTE240M, 9: Colorspace.BT2020}
+
+
+def rgb_image(frame: av.VideoFrame) -> Image.Image:
+    """A decoded frame as an RGB image, converted the same way whatever the file says about its colour.
+
+    An untagged file is read as BT.709 limited range: what normalisation tags its copies with and what every
+    delivery is encoded as. Left to swscale's defaults, an untagged take would be read with the BT.601 matrix and
+    its normalised copy (tagged BT.709) with another, so one frame grabbed from each would differ in colour.
+    """
+    matrix = _MATRICES.get(int(frame.colorspace or 0), Colorspace.ITU709)
+    full = int(frame.color_range or 0) == int(ColorRange.JPEG)
+    return frame.reformat(format="rgb24", src_colorspace=matrix, dst_colorspace=matrix,
+                          src_color_range=ColorRange.JPEG if full else ColorRange.MPEG,
+                          dst_color_range=ColorRange.JPEG).to_image()
+
+
 def _count_to(container: av.container.InputContainer, stream: av.VideoStream, index: int) -> av.VideoFrame | None:
     """Slow but sure: decode from the first frame and count."""
     container.seek(0, backward=True, any_frame=False)
@@ -164,38 +189,99 @@ def _count_to(container: av.container.InputContainer, stream: av.VideoStream, in
     return None
 
 
-def frame_at(path: Path | str, index: int) -> Image.Image:
-    """Frame ``index`` (0-based, presentation order) of the video at ``path`` as an RGB image.
+class VideoReader:
+    """One open video file: what it holds (``info``), what a frame costs to reach, and exact frames.
 
-    Seeks back to the keyframe at or before the target, then decodes forward until the frame whose timestamp
-    maps to ``index`` — exact on long-GOP H.264 with B-frames, unlike keyframe snapping.
+    ``with VideoReader(path) as video: video.frame(96)``. Opening a file costs more than describing it, so a
+    caller that needs several of these (a grab choosing its source) opens each file once.
     """
-    path = Path(path)
-    if index < 0:
-        raise MediaError(f"Frame {index} does not exist in {path}.", zh=f"{path} 中没有第 {index} 帧。")
-    container = _open(path)
-    try:
-        stream = _video_stream(container, path)
-        stream.thread_type = "AUTO"
-        fps = _fps(stream)
-        start = stream.start_time or 0
-        frame: av.VideoFrame | None = None
-        if fps:
-            target = start + int(Fraction(index) / fps / Fraction(stream.time_base))
-            container.seek(target, stream=stream, backward=True, any_frame=False)
-            frame, overshot = _decode_until(container, stream, index, start, fps)
-            if frame is None and overshot:
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._container = _open(self.path)
+        try:
+            self._stream = _video_stream(self._container, self.path)
+            self.info = _describe(self._container, self._stream)
+        except av.FFmpegError as exc:
+            self._container.close()
+            raise _unreadable(self.path, exc) from None
+        except BaseException:
+            self._container.close()
+            raise
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._container.close()
+
+    def decode_cost(self, index: int, *, limit: int | None = None) -> int:
+        """How many frames a decoder reads to show frame ``index``: the packets from the keyframe at or before it
+        up to and including its own, in decode order. Reads packets only; nothing is decoded.
+
+        Counting stops past ``limit`` (returns ``limit + 1``): a caller comparing against a budget needs no more.
+        A frame a seek cannot find (no timestamps, or past the end) costs the whole file.
+        """
+        stream = self._stream
+        whole = max(self.info.frames, index + 1)
+        located = frame_pts(stream, index)
+        if located is None:
+            return whole
+        target, start, fps = located
+        time_base = Fraction(stream.time_base)
+        try:
+            self._container.seek(target, stream=stream, backward=True, any_frame=False)
+            count = 0
+            for packet in self._container.demux(stream):
+                if not packet.size or packet.pts is None:
+                    continue
+                count += 1
+                if limit is not None and count > limit:
+                    return limit + 1
+                if _frame_index(packet.pts, start, time_base, fps) == index:
+                    return count
+        except av.FFmpegError as exc:
+            raise _unreadable(self.path, exc) from None
+        return whole
+
+    def frame(self, index: int) -> Image.Image:
+        """Frame ``index`` (0-based, presentation order) as an RGB image.
+
+        Seeks back to the keyframe at or before the target, then decodes forward until the frame whose timestamp
+        maps to ``index`` — exact on long-GOP H.264 with B-frames, unlike keyframe snapping.
+        """
+        path = self.path
+        if index < 0:
+            raise MediaError(f"Frame {index} does not exist in {path}.", zh=f"{path} 中没有第 {index} 帧。")
+        container, stream = self._container, self._stream
+        try:
+            stream.thread_type = "AUTO"
+            frame: av.VideoFrame | None = None
+            located = frame_pts(stream, index)
+            if located is not None:
+                target, start, fps = located
+                container.seek(target, stream=stream, backward=True, any_frame=False)
+                frame, overshot = _decode_until(container, stream, index, start, fps)
+                if frame is None and overshot:
+                    frame = _count_to(container, stream, index)
+            else:
                 frame = _count_to(container, stream, index)
-        else:
-            frame = _count_to(container, stream, index)
-        if frame is None:
-            raise MediaError(
-                f"Frame {index} does not exist in {path} (the video is shorter).",
-                zh=f"{path} 中没有第 {index} 帧（视频更短）。",
-                path=str(path),
-            )
-        return frame.to_image()
-    except av.FFmpegError as exc:
-        raise _unreadable(path, exc) from None
-    finally:
-        container.close()
+            if frame is None:
+                raise MediaError(
+                    f"Frame {index} does not exist in {path} (the video is shorter).",
+                    zh=f"{path} 中没有第 {index} 帧（视频更短）。",
+                    path=str(path),
+                )
+            return rgb_image(frame)
+        except av.FFmpegError as exc:
+            raise _unreadable(path, exc) from None
+
+
+def frame_at(path: Path | str, index: int) -> Image.Image:
+    """Frame ``index`` (0-based, presentation order) of the video at ``path`` as an RGB image (see
+    ``VideoReader.frame``)."""
+    with VideoReader(path) as reader:
+        return reader.frame(index)

@@ -158,6 +158,7 @@ class GrabResult:
     keyframe: KeyframeInfo
     chained: bool  # --to: the target shot now starts from this frame of the source shot
     selected: bool  # the grabbed take is the source shot's selected take (what the chain resolves from)
+    exact: bool = True  # the take's own pixels; False: read from its frame-aligned normalised copy (faster)
 
 
 def grab_frame(film: Film, take_label: str, at: str, *, to: str | None = None) -> KeyframeInfo:
@@ -166,8 +167,12 @@ def grab_frame(film: Film, take_label: str, at: str, *, to: str | None = None) -
     return grab(film, take_label, at, to=to).keyframe
 
 
-def grab(film: Film, take_label: str, at: str, *, to: str | None = None) -> GrabResult:
+def grab(film: Film, take_label: str, at: str, *, to: str | None = None, exact: bool = False) -> GrabResult:
+    """The still of ``grab_frame``, with how it was made. Unless ``exact``, a frame deep in a long GOP is read from
+    the take's normalised copy when that is frame-aligned (an interactive grab stays near 100 ms); a chain made
+    with ``to`` still sends the provider the take's own frame, grabbed exactly when the job is planned."""
     from storyreel.services.continuity import selected_take_row
+    from storyreel.services.landing import normalised_path
 
     shot, number = parse_take_label(take_label)
     shot = _shot(film, shot)
@@ -178,15 +183,17 @@ def grab(film: Film, take_label: str, at: str, *, to: str | None = None) -> Grab
     with film.store.session() as s:
         take = _take(s, shot, number)
         index = frame_index(at, take.frames, take.fps)
-        sha, _path, (w, h) = grab_to_store(film.media, take, index)
+        copy = None if exact else normalised_path(film, take)
+        grabbed = grab_to_store(film.media, take, index, copies=[copy] if copy else [])
         selected = (sel := selected_take_row(s, shot)) is not None and sel.id == take.id
-        info = _add_keyframe(s, film, target, sha=sha, ext="png", width=w, height=h, origin="grab",
+        w, h = grabbed.size
+        info = _add_keyframe(s, film, target, sha=grabbed.sha, ext="png", width=w, height=h, origin="grab",
                              source_take=take.id, source_frame=index, approved=False)
     if to:
         # The chain is the live decision (it follows the source's selection); the keyframe records this grab.
         chain(film, target, from_=f"{shot}@{index}f")
         info = approve_keyframe(film, target, info.number)
-    return GrabResult(info, bool(to), selected)
+    return GrabResult(info, bool(to), selected, grabbed.exact)
 
 
 # -- uploads ---------------------------------------------------------------------------------------------------

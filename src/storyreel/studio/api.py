@@ -247,6 +247,7 @@ class TagsIn(BaseModel):
 class GrabIn(BaseModel):
     at: str = Field(..., max_length=32, description='"4.2s", "first", "last" or "<n>f"')
     to_shot: str | None = Field(None, max_length=32, description="the shot that starts on this frame")
+    exact: bool = Field(False, description="decode the take itself even when its normalised copy is faster")
 
 
 @router.post("/takes/{label}/rating", response_model=TakeOut, tags=["takes"])
@@ -304,8 +305,9 @@ def upgrade(label: str, request: Request) -> TaskOut:
 @router.post("/takes/{label}/grab", response_model=GrabOut, tags=["takes"])
 def grab(label: str, body: GrabIn, request: Request) -> GrabOut:
     """Grab a frame of this take as a keyframe; with ``to_shot``, that shot now starts on it (a chain)."""
-    result = keyframes.grab(film_of(request), label, body.at, to=body.to_shot)
-    return GrabOut(keyframe=keyframe_out(result.keyframe), chained=result.chained, selected=result.selected)
+    result = keyframes.grab(film_of(request), label, body.at, to=body.to_shot, exact=body.exact)
+    return GrabOut(keyframe=keyframe_out(result.keyframe), chained=result.chained, selected=result.selected,
+                   exact=result.exact)
 
 
 # -- bin --------------------------------------------------------------------------------------------------------

@@ -154,6 +154,7 @@ class GrabOut(BaseModel):
     keyframe: KeyframeOut
     chained: bool
     selected: bool = Field(description="the grabbed take is its shot's selected take (what a chain resolves from)")
+    exact: bool = Field(True, description="the take's own pixels; false: read from its frame-aligned normalised copy")
 
 
 class LockOut(BaseModel):
