@@ -357,7 +357,10 @@
     const at = v ? Math.round(v.currentTime * fps) + "f" : "last";
     const body = { at };
     if (sheet.dataset.nextShot) body.to_shot = sheet.dataset.nextShot;
-    try { await S.post(takeUrl(card, "grab"), body); S.toast(S.msg("grabbed")); } catch (e) { /* shown */ }
+    try {
+      const r = await S.post(takeUrl(card, "grab"), body);
+      S.toast(S.msg("grabbed") + (r && r.exact === false ? " · " + S.msg("grabbed_copy") : ""));
+    } catch (e) { /* shown */ }
   });
 
   S.on("take:new", (p) => {
