@@ -114,3 +114,20 @@ def test_selection_change_rebinds_chained_shots(shot) -> None:
     select_take(shot, "1A", 2)
     with shot.store.session() as s:
         assert s.scalars(select(ShotRow.stale).where(ShotRow.code == "1B")).one()
+
+
+def test_selected_takes_of_the_whole_film_agree_with_each_shot(shot) -> None:
+    """One pass over the film (the ledger and cut use it) gives what each shot's own listing says is selected:
+    explicit choices, the first good take by default, and None for a shot with nothing usable."""
+    from storyreel.services.review import selected_takes
+
+    select_take(shot, "1B", 2)
+    reject_label(shot, "1C-t001")
+    reject_label(shot, "1C-t002")
+    reject_label(shot, "1D-t001")
+    picks = selected_takes(shot)
+    assert list(picks) == ["1A", "1B", "1C", "1D"]
+    for code, info in picks.items():
+        expected = next((t for t in list_takes(shot, code) if t.selected), None)
+        assert info == expected, code
+    assert picks["1B"].number == 2 and picks["1C"] is None and picks["1D"].number == 2

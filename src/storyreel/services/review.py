@@ -320,7 +320,11 @@ def lock_shot(film: Film, code: str, locked: bool = True) -> bool:
 
 def selected_takes(film: Film) -> dict[str, TakeInfo | None]:
     """Shot code → its selected take (or None), for every shot in the plan, in film order."""
-    out: dict[str, TakeInfo | None] = {}
-    for shot in resolve_shots(film, None):
-        out[shot.code] = next((t for t in list_takes(film, shot.code) if t.selected), None)
-    return out
+    codes = [shot.code for shot in resolve_shots(film, None)]
+    with film.store.session() as s:
+        chosen = effective_selections(s, codes)
+        ids = {i for i in chosen.values() if i is not None}
+        rows = {r.id: r for r in s.scalars(select(TakeRow).where(TakeRow.id.in_(ids)))} if ids else {}
+        labels = link_labels(s, rows.values())
+        return {code: take_info(rows[i], selected=True, labels=labels) if (i := chosen.get(code)) in rows else None
+                for code in codes}
