@@ -27,7 +27,7 @@ from storyreel.store import EventRow, JobRow, KeyframeRow, TakeRow
 
 __all__ = [
     "EditFailed", "EditUnsupported", "GrabResult", "KeyframeInfo", "approve_keyframe", "edit_job_code",
-    "edit_keyframe", "grab", "grab_frame", "list_keyframes", "parse_keyframe_ref", "upload",
+    "VIDEO_EXTS", "edit_keyframe", "grab", "grab_frame", "list_keyframes", "parse_keyframe_ref", "upload",
     "upload_image", "upload_video",
 ]
 
@@ -198,7 +198,7 @@ def grab(film: Film, take_label: str, at: str, *, to: str | None = None, exact: 
 
 # -- uploads ---------------------------------------------------------------------------------------------------
 
-_VIDEO_EXTS = {".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi"}
+VIDEO_EXTS = (".mp4", ".mov", ".m4v", ".mkv", ".webm", ".avi")  # what an upload may be as a take
 
 
 def upload(film: Film, code: str, path: Path | str) -> KeyframeInfo | str:
@@ -210,7 +210,7 @@ def upload(film: Film, code: str, path: Path | str) -> KeyframeInfo | str:
         head = f.read(64)
     from storyreel.media.images import sniff_format
 
-    if sniff_format(head) is not None or path.suffix.lower() not in _VIDEO_EXTS:
+    if sniff_format(head) is not None or path.suffix.lower() not in VIDEO_EXTS:
         return upload_image(film, code, path)
     return upload_video(film, code, path)
 

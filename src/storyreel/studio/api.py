@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from pydantic import BaseModel, Field
 
 from storyreel.engine import Event
@@ -51,6 +52,8 @@ router = APIRouter(prefix="/api", responses=ERRORS)
 
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 UPLOAD_MAX_PIXELS = 40_000_000  # 40 MP: past any keyframe a provider takes, well inside Pillow's bomb limit
+UPLOAD_MAX_VIDEO_BYTES = 500 * 1024 * 1024  # a 10 s generated 1080p clip is 10–40 MB; camera footage runs larger
+VIDEO_SUFFIXES = keyframes.VIDEO_EXTS  # what ``storyreel keyframe --upload`` takes as a take
 
 
 class UploadRefused(InvalidInput):
@@ -183,26 +186,51 @@ def lock(code: str, body: LockIn, request: Request) -> LockOut:
     return LockOut(shot=shot.code, locked=review.lock_shot(film, shot.code, body.locked))
 
 
+def _receive(file: UploadFile, path: Path, limit: int, subject: tuple[str, str]) -> None:
+    """Stream an upload to ``path``, refusing it (413) as soon as it passes ``limit`` bytes."""
+    size = 0
+    with open(path, "wb") as out:
+        while chunk := file.file.read(1 << 20):
+            size += len(chunk)
+            if size > limit:
+                raise UploadRefused(f"{subject[0]}: larger than {limit // (1024 * 1024)} MB; refused.",
+                                    zh=f"{subject[1]}：超过 {limit // (1024 * 1024)} MB，已拒绝。", reason="too_large")
+            out.write(chunk)
+
+
+def _upload_name(file: UploadFile) -> str:
+    """``upload`` plus the client's suffix when it is a plain one (the name itself never reaches the disk)."""
+    suffix = Path(file.filename).suffix[:8].lower() if file.filename else ""
+    return f"upload{suffix if suffix.isascii() and suffix[1:].isalnum() else ''}"
+
+
+@router.get("/shots/{code}/keyframes", response_model=list[KeyframeOut], tags=["shots"])
+def get_keyframes(code: str, request: Request) -> list[KeyframeOut]:
+    """The shot's keyframes (``3A@k2``) in number order, with origin (generated, edit, uploaded, grab), source
+    and which one is approved."""
+    return [keyframe_out(k) for k in keyframes.list_keyframes(film_of(request), code)]
+
+
+@router.post("/shots/{code}/keyframes/{number}/approve", response_model=KeyframeOut, tags=["shots"])
+def approve_keyframe(code: str, number: Annotated[int, PathParam(ge=1, le=1_000_000)], request: Request
+                     ) -> KeyframeOut:
+    """Approve keyframe ``number``: the shot's next takes start from it (unless the shot is chained). One approved
+    keyframe per shot; approving another moves the approval."""
+    return keyframe_out(keyframes.approve_keyframe(film_of(request), code, number))
+
+
 @router.post("/shots/{code}/keyframes", response_model=KeyframeOut, status_code=201, tags=["shots"],
              responses={413: {"model": ErrorOut, "description": "File or picture too large"}})
 def upload_keyframe(code: str, request: Request, file: Annotated[UploadFile, File(description="PNG, JPEG or WebP")]
                     ) -> KeyframeOut:
     """Upload a reference or keyframe image for the shot. Limits: 20 MB and 40 megapixels; the format is judged
-    by the file's bytes, the header is read before any pixel, and decompression bombs are refused (413)."""
+    by the file's bytes, the header is read before any pixel, and decompression bombs are refused (413).
+    A video is a take, not a keyframe: ``POST /api/shots/{code}/takes``."""
     film = film_of(request)
     resolve_shots(film, [code])  # 404 before reading the upload
-    suffix = Path(file.filename or "upload").suffix[:8] if file.filename else ""
     with tempfile.TemporaryDirectory(prefix="storyreel-upload-") as tmp:
-        path = Path(tmp) / f"upload{suffix if suffix.isascii() and suffix[1:].isalnum() else ''}"
-        size = 0
-        with open(path, "wb") as out:
-            while chunk := file.file.read(1 << 20):
-                size += len(chunk)
-                if size > UPLOAD_MAX_BYTES:
-                    raise UploadRefused(
-                        f"Uploaded image: larger than {UPLOAD_MAX_BYTES // (1024 * 1024)} MB; refused.",
-                        zh=f"上传的图片：超过 {UPLOAD_MAX_BYTES // (1024 * 1024)} MB，已拒绝。", reason="too_large")
-                out.write(chunk)
+        path = Path(tmp) / _upload_name(file)
+        _receive(file, path, UPLOAD_MAX_BYTES, ("Uploaded image", "上传的图片"))
         from storyreel.media.images import inspect_image
 
         try:
@@ -211,6 +239,10 @@ def upload_keyframe(code: str, request: Request, file: Annotated[UploadFile, Fil
         except InvalidInput as exc:
             if exc.context.get("reason") in ("too_large", "bomb"):
                 raise UploadRefused(exc.message, zh=exc.zh, **exc.context) from exc
+            if path.suffix in VIDEO_SUFFIXES:
+                raise InvalidInput(f"{exc.message} A video becomes a take: upload it to /api/shots/{code}/takes.",
+                                   zh=f"{exc.zh}视频会成为一条素材：请上传到 /api/shots/{code}/takes。",
+                                   **exc.context) from exc
             raise
         if facts.width * facts.height > UPLOAD_MAX_PIXELS:
             raise UploadRefused(
@@ -220,6 +252,39 @@ def upload_keyframe(code: str, request: Request, file: Annotated[UploadFile, Fil
                 reason="too_many_pixels")
         info = keyframes.upload_image(film, code, path)
     return keyframe_out(info)
+
+
+@router.post("/shots/{code}/takes", response_model=TakeOut, status_code=201, tags=["shots"],
+             responses={413: {"model": ErrorOut, "description": "File too large"}})
+def upload_take(code: str, request: Request,
+                file: Annotated[UploadFile, File(description="a video: MP4, MOV, M4V, MKV, WebM or AVI")]) -> TakeOut:
+    """Upload your own video as a take of the shot (provenance "uploaded"), like ``storyreel keyframe 3A
+    --upload my.mp4``. Limit: 500 MB. The file is probed and its first frame decoded before it is stored; an image
+    is refused here (it is a keyframe: ``POST /api/shots/{code}/keyframes``). Thumbnail and proxy are made in the
+    background, as for a generated take."""
+    film = film_of(request)
+    resolve_shots(film, [code])  # 404 before reading the upload
+    with tempfile.TemporaryDirectory(prefix="storyreel-upload-") as tmp:
+        path = Path(tmp) / _upload_name(file)
+        _receive(file, path, UPLOAD_MAX_VIDEO_BYTES, ("Uploaded video", "上传的视频"))
+        from storyreel.media.images import sniff_format
+
+        with open(path, "rb") as f:
+            head = f.read(64)
+        if sniff_format(head) is not None:
+            raise InvalidInput("Uploaded video: this is an image. Upload it as a keyframe instead "
+                               f"(/api/shots/{code}/keyframes).",
+                               zh=f"上传的视频：这是一张图片。请作为关键帧上传（/api/shots/{code}/keyframes）。")
+        if path.suffix not in VIDEO_SUFFIXES:
+            # The store keeps the suffix and the media routes serve by it: a video needs one we know.
+            known = ", ".join(VIDEO_SUFFIXES)
+            raise InvalidInput(f"Uploaded video: the file name must end in one of {known}.",
+                               zh=f"上传的视频：文件名须以 {known} 之一结尾。")
+        label = keyframes.upload_video(film, code, path)
+    from storyreel.studio.media import request_landing
+
+    request_landing(request, label)
+    return take_out(film, review.take_by_label(film, label))
 
 
 # -- takes ------------------------------------------------------------------------------------------------------

@@ -11,8 +11,9 @@ from fastapi import Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 
-from storyreel.errors import TakeNotFound
+from storyreel.errors import InvalidInput, StoryreelError, TakeNotFound
 from storyreel.media.subtitles import Cue, cue_text, frame_to_ms
+from storyreel.model import ClipEffects
 from storyreel.services import timeline as tl
 from storyreel.services.film import Film
 from storyreel.studio.api import film_of, router, task_out, tasks_of
@@ -23,11 +24,19 @@ CLIP_ID = Annotated[int, PathParam(ge=1, le=2**62)]
 FRAME = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
+def effects_out(fx: ClipEffects) -> dict[str, Any]:
+    """The clip's effects that differ from a plain cut; a Ken Burns move always with both framings in full (left
+    to defaults, a push-in would read ``{}`` and a page could not tell which move it is)."""
+    out = fx.model_dump(mode="json", exclude_defaults=True)
+    if fx.ken_burns is not None:
+        out["ken_burns"] = fx.ken_burns.model_dump(mode="json")
+    return out
+
+
 def clip_out(film: Film, c: tl.TimelineClip) -> ClipOut:
     return ClipOut(id=c.id, position=c.position, take=take_out(film, c.take), shot=c.shot.code,
-                   source_in=c.source_in, source_out=c.source_out,
-                   effects=c.effects.model_dump(mode="json", exclude_defaults=True), record_start=c.record_start,
-                   record_frames=c.record_frames)
+                   source_in=c.source_in, source_out=c.source_out, effects=effects_out(c.effects),
+                   record_start=c.record_start, record_frames=c.record_frames)
 
 
 def cut_out(film: Film) -> CutOut:
@@ -115,11 +124,50 @@ class RenderIn(BaseModel):
     profile: str | None = Field(None, max_length=64, description="delivery profile; default the film's")
 
 
+class ProfileOut(BaseModel):
+    name: str
+    title: str
+    width: int
+    height: int
+    picture_width: int
+    picture_height: int
+
+
+class ProfilesOut(BaseModel):
+    default: str = Field(description="what a render without a profile uses: film.toml's delivery, else the "
+                                     "profile matching the film's aspect")
+    profiles: list[ProfileOut]
+
+
+def delivery_profiles(film: Film) -> ProfilesOut:
+    from storyreel.media.delivery import PROFILES
+    from storyreel.services.cut import delivery_profile
+
+    try:
+        default = delivery_profile(film, None).name
+    except StoryreelError:  # film.toml names a profile that does not exist: the render will say so
+        default = next(iter(PROFILES))
+    return ProfilesOut(default=default, profiles=[
+        ProfileOut(name=p.name, title=p.title, width=p.width, height=p.height, picture_width=p.picture_width,
+                   picture_height=p.picture_height) for p in PROFILES.values()])
+
+
+@router.get("/cut/profiles", response_model=ProfilesOut, tags=["cut"])
+def get_profiles(request: Request) -> ProfilesOut:
+    """The delivery profiles a render can use (``RenderIn.profile``), and the film's default."""
+    return delivery_profiles(film_of(request))
+
+
 @router.post("/cut/render", response_model=TaskOut, status_code=202, tags=["cut"])
 def render(request: Request, body: RenderIn | None = None) -> TaskOut:
     """Render the cut as a task; its result names the rendered files, served under /renders/."""
     film = film_of(request)
     body = body or RenderIn()
+    if body.profile is not None:  # an unknown profile is refused now, with the list, not in the task
+        known = [p.name for p in delivery_profiles(film).profiles]
+        if body.profile.strip().lower() not in known:
+            raise InvalidInput(f"profile: no delivery profile '{body.profile}'. Profiles: {', '.join(known)}.",
+                               zh=f"profile：没有名为 '{body.profile}' 的交付规格。可用：{'、'.join(known)}。")
     tl.timeline(film)  # a cut that cannot be built is refused now, not in the task
 
     def work(progress: ProgressFn) -> dict[str, Any]:

@@ -18,7 +18,7 @@ and per page (JSON-able dicts, the same shapes as the API's responses, see studi
     board.html  board (BoardOut), cards, statuses, scenes, characters, summary, filters {scene, status, character}
     shot.html   shot (ShotOut), takes, keyframes, locked, stale, next_shot, previous_shot, providers (names)
     bin.html    bin (BinOut), takes, filters {q, character, tag, min_rating}, characters, cut (CutOut), clips
-    cut.html    cut (CutOut), clips, clips_json, edited
+    cut.html    cut (CutOut), clips, clips_json, edited, profiles (ProfilesOut: the render's delivery profiles)
     jobs.html   jobs (list of JobOut), counts, ledger (LedgerOut), ledger_json, tasks (list of TaskOut)
 """
 
@@ -106,9 +106,11 @@ def bin_page(request: Request, q: Annotated[str | None, Query(max_length=200)] =
 
 @router.get("/cut", response_class=HTMLResponse)
 def cut_page(request: Request) -> HTMLResponse:
-    cut = api_cut.cut_out(request.app.state.film).model_dump(mode="json")
+    film = request.app.state.film
+    cut = api_cut.cut_out(film).model_dump(mode="json")
     return render(request, "cut.html", "cut", cut=cut, clips=cut["clips"], clips_json=cut["clips"],
-                  edited=cut["edited"], problem=cut["problem"])
+                  edited=cut["edited"], problem=cut["problem"],
+                  profiles=api_cut.delivery_profiles(film).model_dump(mode="json"))
 
 
 @router.get("/jobs", response_class=HTMLResponse)

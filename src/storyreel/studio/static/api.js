@@ -54,7 +54,9 @@
   async function request(method, url, body, opts) {
     const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin" };
     if (method !== "GET" && method !== "HEAD") init.headers["X-CSRF-Token"] = csrf;
-    if (body !== undefined) {
+    if (body instanceof FormData) {
+      init.body = body; // the browser writes the multipart Content-Type with its boundary
+    } else if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
     }
@@ -128,5 +130,11 @@
     post: (url, body, opts) => request("POST", url, body === undefined ? {} : body, opts),
     patch: (url, body, opts) => request("PATCH", url, body, opts),
     del: (url, opts) => request("DELETE", url, undefined, opts),
+    // One file as the multipart field ``file`` (keyframe and take uploads).
+    upload: (url, file, opts) => {
+      const form = new FormData();
+      form.append("file", file, file.name);
+      return request("POST", url, form, opts);
+    },
   };
 })();

@@ -1,5 +1,6 @@
 // The cut: a strip of clips as wide as they last, reordered by drag and drop, trimmed by edge handles or numbers,
-// played in the page (each clip's proxy in turn, subtitles drawn over it in record time) and rendered on demand.
+// given effects in a panel (cut_fx.js), played in the page (each clip's proxy in turn, subtitles drawn over it in
+// record time) and rendered on demand for a delivery profile.
 "use strict";
 
 (function () {
@@ -10,6 +11,7 @@
   if (!S || !strip || !dataEl) return;
   const PX_PER_SECOND = 48;
   let cut = normalise(JSON.parse(dataEl.textContent));
+  const renderHooks = []; // run after every re-render of the strip (the effects panel follows its clip)
 
   // GET /api/cut and the page's own JSON may differ in shape; the strip only needs these fields.
   function normalise(data) {
@@ -28,6 +30,7 @@
         label: typeof c.take === "string" ? c.take : take.label || c.take_label || c.label,
         fps, frames, source_in: srcIn, source_out: srcOut,
         speed: fx.speed || 1,
+        effects: fx,
         record_start: c.record_start,
         record_frames: c.record_frames || srcOut - srcIn,
       };
@@ -58,6 +61,8 @@
       el.title = c.label + " · " + S.seconds(c.record_frames, c.fps) + "s";
       el.innerHTML = '<img alt="" loading="lazy" src="/thumbs/' + encodeURIComponent(c.label) + '.jpg">' +
         '<span class="label">' + S.escapeHtml(c.label) + " · " + S.seconds(c.record_frames, c.fps) + "s</span>" +
+        '<span class="fx-badges">' + badges(c.effects).map((b) => '<span class="badge fx">' + S.escapeHtml(b) +
+          "</span>").join("") + "</span>" +
         '<span class="handle in" data-edge="in"></span><span class="handle out" data-edge="out"></span>';
       strip.appendChild(el);
     });
@@ -77,6 +82,22 @@
     if (tot) tot.textContent = total.toFixed(1);
     const state = document.getElementById("cut-state");
     if (state) state.textContent = (cut.edited ? state.dataset.edited : state.dataset.derived) + (cut.problem ? " · " + cut.problem : "");
+    renderHooks.forEach((fn) => fn());
+  }
+
+  // What a clip card says about its effects, in the page's language ("handheld", "1.5×", "dissolve"…).
+  function badges(fx) {
+    const out = [];
+    if (!fx) return out;
+    if (fx.handheld) out.push(S.msg("badge_handheld"));
+    if (fx.speed != null && fx.speed !== 1) out.push(fx.speed + "×");
+    if (fx.ken_burns) out.push(S.msg("badge_ken_burns"));
+    if (fx.freeze_at != null) out.push(S.msg("badge_freeze"));
+    if (fx.hold_frames) out.push(S.msg("badge_hold"));
+    if (fx.transition_in === "dissolve") out.push(S.msg("badge_dissolve"));
+    if (fx.transition_in === "fade") out.push(S.msg("badge_fade"));
+    if (fx.fade_out_frames) out.push(S.msg("badge_fade_out"));
+    return out;
   }
 
   async function reload() {
@@ -355,7 +376,8 @@
   if (renderBtn) renderBtn.addEventListener("click", async () => {
     renderBtn.disabled = true;
     try {
-      const res = await S.post("/api/cut/render", {});
+      const profile = document.getElementById("render-profile");
+      const res = await S.post("/api/cut/render", profile && profile.value ? { profile: profile.value } : {});
       const task = res && typeof res.task === "object" ? res.task : res;
       const id = task && (task.id || res.task);
       if (task && task.state) showTask(task);
@@ -367,5 +389,11 @@
   S.on("task", (t) => { if (t && t.kind === "render" && renderBtn && renderBtn.disabled) showTask(t); });
 
   render();
-  window.StudioCut = { get clips() { return cut.clips; }, reload, moveClip, trim };
+  // What cut_fx.js (the effects panel) builds on.
+  window.StudioCut = {
+    get clips() { return cut.clips; },
+    reload, moveClip, trim, ensureIds,
+    setCut(data) { cut = normalise(data); render(); },
+    onRender(fn) { renderHooks.push(fn); },
+  };
 })();

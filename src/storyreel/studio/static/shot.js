@@ -131,6 +131,8 @@
 
   document.addEventListener("keydown", (ev) => {
     if (S.typing(ev) || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    // Enter and Space on a focused keyframe button press that button; they are not the sheet's shortcuts.
+    if ((ev.key === "Enter" || ev.key === " ") && ev.target.closest && ev.target.closest("#keyframes")) return;
     if (compare.classList.contains("open")) {
       if (ev.key === "Escape") closeCompare();
       else if (ev.key === " ") { ev.preventDefault(); compareToggle(); }
@@ -369,6 +371,123 @@
     }
   });
 
+  // ---- keyframes: list, approve, upload (an image is a keyframe, a video a new take) -------------------------
+  const kfBox = document.getElementById("keyframes");
+  const kfStrip = kfBox ? kfBox.querySelector(".kf-strip") : null;
+  const kfMsg = document.getElementById("kf-msg");
+  const kfInput = document.getElementById("kf-file");
+  const VIDEO = /\.(mp4|mov|m4v|mkv|webm|avi)$/i;
+
+  function say(text, isError) {
+    if (!kfMsg) return;
+    kfMsg.textContent = text || "";
+    kfMsg.hidden = !text;
+    kfMsg.classList.toggle("error", !!isError);
+    kfMsg.setAttribute("role", isError ? "alert" : "status");
+  }
+
+  function keyframeHtml(k) {
+    const d = kfStrip.dataset;
+    const origin = kfBox.dataset["l_origin_" + k.origin] || k.origin;
+    return '<figure class="kf' + (k.approved ? " is-approved" : "") + '" data-number="' + k.number +
+      '" data-label="' + S.escapeHtml(k.label) + '"><img src="' + S.escapeHtml(k.url) + '" alt="' + S.escapeHtml(k.label) +
+      '" loading="lazy" decoding="async" width="160" height="90"><figcaption><span class="code">' + S.escapeHtml(k.label) +
+      '</span><span class="badge origin">' + S.escapeHtml(origin) + '</span><span class="badge approved"' +
+      (k.approved ? "" : " hidden") + ">" + S.escapeHtml(d.approved) + '</span><button type="button" data-act="approve"' +
+      (k.approved ? " hidden" : "") + ">" + S.escapeHtml(d.approve) + "</button>" +
+      (k.source ? '<span class="muted src" title="' + S.escapeHtml(k.source) + '">' + S.escapeHtml(d.source + " " + k.source) + "</span>" : "") +
+      "</figcaption></figure>";
+  }
+
+  function showKeyframes(list) {
+    if (!kfStrip) return;
+    kfStrip.innerHTML = list.length ? list.map(keyframeHtml).join("")
+      : '<span class="muted empty">' + S.escapeHtml(kfStrip.dataset.empty) + "</span>";
+  }
+
+  async function refreshKeyframes() {
+    try { showKeyframes(await S.get("/api/shots/" + enc(code) + "/keyframes", { quiet: true })); } catch (e) { /* keep */ }
+  }
+
+  // A take uploaded from this page joins the sheet at once; its thumbnail and proxy are made in the background
+  // and show on the next visit.
+  function addTakeCard(take) {
+    const card = document.createElement("article");
+    card.className = "card take";
+    card.tabIndex = -1;
+    Object.assign(card.dataset, { label: take.label, status: take.status, rating: "", fps: String(take.fps),
+      note: "", tags: "" });
+    const stars = [1, 2, 3, 4, 5].map((n) => '<span data-n="' + n + '" class="off">★</span>').join("");
+    const act = (a, key, text) => '<button type="button" data-act="' + a + '" title="' + key + '">' + S.escapeHtml(text) + "</button>";
+    card.innerHTML = '<div class="thumb"><div class="scrub"></div></div><div class="meta"><span class="code">' +
+      S.escapeHtml(take.label) + '</span><span class="stars">' + stars + '</span><span class="badge status good" hidden></span>' +
+      '<span class="badge origin">' + S.escapeHtml(kfBox.dataset.l_origin_uploaded || take.origin) + "</span></div>" +
+      '<div class="meta muted"><span>' + S.escapeHtml(take.provider) + "</span><span>" + take.seconds.toFixed(1) + "s</span></div>" +
+      '<div class="row">' + act("play", "Space", "▶") + act("pick", "P", S.msg("pick")) + act("reject", "X", S.msg("reject")) +
+      act("mark", "C", S.msg("compare")) + act("info", "I", "ⓘ") + "</div>";
+    const empty = sheet.querySelector(":scope > p.muted");
+    if (empty) empty.remove();
+    sheet.appendChild(card);
+    cards.push(card);
+  }
+
+  async function uploadFile(file) {
+    const video = (file.type || "").startsWith("video/") || VIDEO.test(file.name);
+    say(S.msg("uploading") + " " + file.name);
+    try {
+      const res = await S.upload("/api/shots/" + enc(code) + (video ? "/takes" : "/keyframes"), file, { quiet: true });
+      if (video) {
+        addTakeCard(res);
+        say(S.msg("take_uploaded") + " · " + res.label);
+      } else {
+        say(S.msg("kf_uploaded") + " · " + res.label);
+        await refreshKeyframes();
+      }
+      S.toast(video ? S.msg("take_uploaded") : S.msg("kf_uploaded"));
+    } catch (e) {
+      // The server's refusal (size, pixels, format) stays on the page, not only in a passing toast.
+      say(file.name + ": " + (e && e.status ? e.message : S.msg("network")), true);
+    }
+  }
+
+  async function uploadAll(files) {
+    for (const f of Array.from(files || [])) await uploadFile(f);
+  }
+
+  if (kfBox) {
+    kfStrip.addEventListener("click", async (ev) => {
+      const btn = ev.target.closest("[data-act=approve]");
+      if (!btn) return;
+      const fig = btn.closest(".kf");
+      btn.disabled = true;
+      try {
+        await S.post("/api/shots/" + enc(code) + "/keyframes/" + enc(fig.dataset.number) + "/approve");
+        S.toast(S.msg("kf_approved") + " · " + fig.dataset.label);
+        await refreshKeyframes();
+      } catch (e) { btn.disabled = false; /* toast shown */ }
+    });
+    if (kfInput) kfInput.addEventListener("change", async () => {
+      await uploadAll(kfInput.files);
+      kfInput.value = "";
+    });
+    // Files dragged from the desktop; a take card dragged inside the page is not a file and is left alone.
+    const hasFiles = (ev) => ev.dataTransfer && Array.from(ev.dataTransfer.types || []).includes("Files");
+    kfBox.addEventListener("dragover", (ev) => {
+      if (!hasFiles(ev)) return;
+      ev.preventDefault();
+      ev.dataTransfer.dropEffect = "copy";
+      kfBox.classList.add("over");
+    });
+    kfBox.addEventListener("dragleave", (ev) => { if (!kfBox.contains(ev.relatedTarget)) kfBox.classList.remove("over"); });
+    kfBox.addEventListener("drop", (ev) => {
+      if (!hasFiles(ev)) return;
+      ev.preventDefault();
+      kfBox.classList.remove("over");
+      uploadAll(ev.dataTransfer.files);
+    });
+    S.on("keyframe:new", (p) => { if (p && p.shot === code) refreshKeyframes(); });
+  }
+
   setFocus(focus, false);
-  window.StudioShot = { cards, setFocus, openCompare, get videos() { return vids; } };
+  window.StudioShot = { cards, setFocus, openCompare, get videos() { return vids; }, uploadFile, refreshKeyframes };
 })();
