@@ -12,6 +12,8 @@ Makes N takes (default 60 x 5 s, 1280x720, 24 fps, H.264, from ffmpeg's ``testsr
     with a message when that fails). MoviePy is never a storyreel dependency.
 
 Prints each time, the ratios b/a (goal <= 1.15) and a/c, and real-time factors. No thresholds, no pass/fail.
+Beside each wall time it prints the CPU time (user + system, of ffmpeg and of this process): on a shared machine the
+wall clock drifts with the neighbours' load, while the CPU a render costs barely moves, so compare those first.
 
     python bench/delivery_render.py [--small] [--clips 60] [--seconds 5] [--profile film|youtube|douyin|...]
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import resource
 import statistics
 import struct
 import subprocess
@@ -44,6 +47,12 @@ WIDTH, HEIGHT, FPS = 1280, 720, 24
 MOVIEPY_VENV = Path("/tmp/storyreel-bench-moviepy")
 LINES = [("林晓", "我们没有时间了，必须在天亮之前离开这座城市。"),
          ("Maya", "Then we go now, before anyone notices the door is open.")]
+
+
+def cpu_s() -> float:
+    """CPU seconds used so far by this process and the children it waited for (ffmpeg runs)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def make_takes(folder: Path, count: int, seconds: float) -> list[Path]:
@@ -74,23 +83,24 @@ def sine_wav(path: Path, seconds: float) -> Path:
 
 
 def bare(folder: Path, takes: list[Path], frames: int, profile: DeliveryProfile, preset: str, crf: int,
-         *, audio: bool = False) -> float:
+         *, audio: bool = False) -> tuple[float, float]:
     """One plain re-encode of the footage: video only (the issue's anchor), or with its sound as AAC 48 kHz."""
     listing = folder / "bare.ffconcat"
     listing.write_text(concat_list([CutClip(p, frames) for p in takes], FPS), encoding="utf-8")
     scale = [] if (profile.width, profile.height) == (WIDTH, HEIGHT) else [
         "-vf", f"scale={profile.width}:{profile.height}"]
-    t0 = time.perf_counter()
+    c0, t0 = cpu_s(), time.perf_counter()
     subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-v", "error", "-f", "concat", "-safe", "0",
                     "-i", str(listing), *scale, "-c:v", "libx264", "-preset", preset, "-crf", str(crf),
                     "-pix_fmt", "yuv420p",
                     *(["-c:a", "aac", "-b:a", "192k", "-ar", "48000", "-ac", "2"] if audio else ["-an"]),
                     str(folder / "bare.mp4")], check=True)
-    return time.perf_counter() - t0
+    return time.perf_counter() - t0, cpu_s() - c0
 
 
 def storyreel(folder: Path, takes: list[Path], frames: int, profile: DeliveryProfile, preset: str,
-              crf: int) -> tuple[float, list, float]:
+              crf: int) -> tuple[float, list, float, float, float]:
+    """Wall seconds, the check rules, wall seconds of the render pass alone, CPU seconds, CPU of the render pass."""
     clips = []
     for k, path in enumerate(takes):
         fx = ClipEffects()
@@ -107,21 +117,22 @@ def storyreel(folder: Path, takes: list[Path], frames: int, profile: DeliveryPro
         start += c.record_frames - (12 if k == 2 else 0)
     cues = [c for c in cues if c.end_frame <= total]
     music = sine_wav(folder / "bed.wav", total / FPS + 1)
-    t0 = time.perf_counter()
+    c0, t0 = cpu_s(), time.perf_counter()
     wav = folder / "mix.wav"
     mix_to_target([Bed(music)], [], frames=total, fps=FPS, out_wav=wav, target_lufs=-14.0, true_peak=-1.0)
-    t_mix = time.perf_counter()
+    t_mix, c_mix = time.perf_counter(), cpu_s()
     font = cjk_font()
     out = folder / "delivery.mp4"
     render_reel(clips, out=out, canvas=profile, fps=FPS, ass=subtitles_ass(cues, FPS, profile, font), font=font,
                 audio=wav, silent_audio=True, preset=preset, crf=crf)
     write_srt(cues, out.with_suffix(".srt"), FPS)
-    t_render = time.perf_counter()
+    t_render, c_render = time.perf_counter(), cpu_s()
     rules = check_delivery(out, Expectation(profile.width, profile.height, FPS, total, LoudnessTarget(-14.0, -1.0)))
-    end = time.perf_counter()
-    print(f"    (b) stages: soundtrack mix {t_mix - t0:.2f} s, one-pass render {t_render - t_mix:.2f} s, "
-          f"checks {end - t_render:.2f} s")
-    return end - t0, rules, t_render - t_mix
+    end, c_end = time.perf_counter(), cpu_s()
+    print(f"    (b) stages, wall (CPU): soundtrack mix {t_mix - t0:.2f} s ({c_mix - c0:.2f} s), "
+          f"one-pass render {t_render - t_mix:.2f} s ({c_render - c_mix:.2f} s), "
+          f"checks {end - t_render:.2f} s ({c_end - c_render:.2f} s)")
+    return end - t0, rules, t_render - t_mix, c_end - c0, c_render - c_mix
 
 
 MOVIEPY_SCRIPT = """
@@ -196,20 +207,30 @@ def main() -> None:
         takes = make_takes(folder, args.clips, args.seconds)
         print(f"output {profile.width}x{profile.height}, x264 {args.preset} crf {args.crf}; {footage:.0f} s footage")
         runs_a, runs_as, runs_b, stages = [], [], [], []
+        cpu_a, cpu_b, cpu_stage = [], [], []
         for _ in range(args.repeat):
-            runs_a.append(bare(folder, takes, frames, profile, args.preset, args.crf))
-            print(f"(a) bare ffmpeg re-encode:   {runs_a[-1]:8.2f} s  ({footage / runs_a[-1]:6.1f}x real time)")
-            runs_as.append(bare(folder, takes, frames, profile, args.preset, args.crf, audio=True))
-            print(f"(a') same, with its sound:   {runs_as[-1]:8.2f} s  (AAC 48 kHz, as a delivery must carry)")
-            b, rules, render_only = storyreel(folder, takes, frames, profile, args.preset, args.crf)
+            wall, cpu = bare(folder, takes, frames, profile, args.preset, args.crf)
+            runs_a.append(wall)
+            cpu_a.append(cpu)
+            print(f"(a) bare ffmpeg re-encode:   {wall:8.2f} s  ({footage / wall:6.1f}x real time)  CPU {cpu:7.2f} s")
+            wall, cpu = bare(folder, takes, frames, profile, args.preset, args.crf, audio=True)
+            runs_as.append(wall)
+            print(f"(a') same, with its sound:   {wall:8.2f} s  (AAC 48 kHz, as a delivery must carry)  "
+                  f"CPU {cpu:7.2f} s")
+            b, rules, render_only, cpu, cpu_render = storyreel(folder, takes, frames, profile, args.preset, args.crf)
             runs_b.append(b)
             stages.append(render_only)
+            cpu_b.append(cpu)
+            cpu_stage.append(cpu_render)
             failed = [r for r in rules if not r.passed]
-            print(f"(b) storyreel delivery:      {b:8.2f} s  ({footage / b:6.1f}x real time)  "
+            print(f"(b) storyreel delivery:      {b:8.2f} s  ({footage / b:6.1f}x real time)  CPU {cpu:7.2f} s  "
                   f"checks: {len(rules) - len(failed)}/{len(rules)} pass" + (f" FAILED {failed}" if failed else ""))
         a, a_sound, b = statistics.median(runs_a), statistics.median(runs_as), statistics.median(runs_b)
         print(f"    ratio b/a = {b / a:.3f}  (goal <= 1.15; median of {args.repeat}); "
               f"render pass alone / a = {statistics.median(stages) / a:.3f}; b/a' = {b / a_sound:.3f}")
+        ca = statistics.median(cpu_a)
+        print(f"    CPU ratio b/a = {statistics.median(cpu_b) / ca:.3f}; "
+              f"render pass alone / a = {statistics.median(cpu_stage) / ca:.3f}  (median of {args.repeat})")
         c = None if args.no_moviepy else moviepy(folder, takes, profile, args.preset, args.crf)
         if c is not None:
             print(f"(c) MoviePy concat + write:  {c:8.2f} s  ({footage / c:6.1f}x real time)")

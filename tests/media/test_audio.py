@@ -167,6 +167,20 @@ def test_normalised_mix_hits_the_target_under_the_ceiling(tmp_path: Path, src: d
     assert len(_read(out)) == 3 * SR
 
 
+def test_linear_gain_reports_what_the_written_file_measures(tmp_path: Path, src: dict[str, Path]) -> None:
+    # A quiet music bed reaches -23 LUFS with its peaks far under the ceiling: no limiter, so the WAV is written
+    # without a second measurement and the loudness is worked out from the gain. It must be what the file holds.
+    out = tmp_path / "linear.wav"
+    reported = mix_to_target([Bed(src["music"], gain_db=-10)], [], frames=36, fps=12, out_wav=out,
+                             target_lufs=-23.0, true_peak=-1.0)
+    measured = measure_loudness(out)
+    assert reported.integrated == pytest.approx(-23.0, abs=0.05)
+    assert measured.integrated == pytest.approx(reported.integrated, abs=0.2)
+    assert measured.true_peak == pytest.approx(reported.true_peak, abs=0.2)
+    assert measured.true_peak < -1.0 - 0.5
+    assert len(_read(out)) == 3 * SR
+
+
 def test_silence_normalises_to_silence(tmp_path: Path) -> None:
     out = tmp_path / "quiet.wav"
     assert mix_to_target([], [], frames=12, fps=12, out_wav=out, target_lufs=-14, true_peak=-1).is_silent

@@ -19,10 +19,11 @@ instead of after it. Pauses shorter than the release (400 ms) keep the music dow
 
 Normalisation is two passes over audio only (``mix_to_target``): pass 1 renders the unlimited mix to a float WAV and
 measures it with ``ebur128`` in the same graph; pass 2 applies the gain that reaches the target and a true-peak
-limiter (``alimiter`` run at 4x the sample rate, so it sees the peaks between samples; left out when the peaks stay
-clear of the ceiling anyway), measuring again. When limiting has pulled a peaky mix (speech) more than 0.5 LU under the target, the gain pass is
-repeated with the difference added (at most twice, and never beyond the limiting budget) — cheap, as it reads
-only the pass-1 WAV.
+limiter (``alimiter`` run at 4x the sample rate, so it sees the peaks between samples), measuring again. When the
+peaks stay clear of the ceiling anyway there is no limiter, the gain is linear and its result known: pass 2 then
+only writes the gained WAV, without measuring it. When limiting has pulled a peaky mix (speech) more than 0.5 LU
+under the target, the gain pass is repeated with the difference added (at most twice, and never beyond the limiting
+budget) — cheap, as it reads only the pass-1 WAV.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from pathlib import Path
 import av
 
 from storyreel.errors import MediaError
-from storyreel.media.ffmpeg import check_writable
+from storyreel.media.ffmpeg import check_writable, run_ffmpeg
 from storyreel.media.loudness import Loudness, ebur128_filter, normalise_gain, run_measured
 
 __all__ = [
@@ -348,6 +349,13 @@ def apply_gain(in_wav: Path, out_wav: Path, *, gain_db: float, true_peak: float 
                         output=out_wav, what=out_wav)
 
 
+def _write_gain(in_wav: Path, out_wav: Path, *, total: int, gain_db: float) -> None:
+    """``in_wav`` with a plain gain as a 16-bit WAV of exactly ``total`` samples (no limiter, no meter)."""
+    chain = f"volume={gain_db:.3f}dB,aformat=channel_layouts=stereo,apad=whole_len={total},atrim=end_sample={total}"
+    run_ffmpeg(["-i", str(in_wav), "-af", chain, "-c:a", "pcm_s16le", "-ar", str(SAMPLE_RATE), "-ac", "2",
+                "-f", "wav", str(out_wav)], output=out_wav)
+
+
 def _limit_to(measured: Loudness, gain_db: float, true_peak: float) -> float | None:
     """The limiter's ceiling, or ``None`` when the peaks after ``gain_db`` stay clear of it and it would do nothing."""
     if math.isfinite(measured.true_peak) and measured.true_peak + gain_db <= true_peak - _LIMITER_SKIP_DB:
@@ -369,7 +377,14 @@ def mix_to_target(beds: Sequence[Bed], lines: Sequence[DialogueClip], *, frames:
         measured = _render(beds, lines, frames=frames, fps=fps, out_wav=raw, gain_db=0.0, true_peak=None,
                            codec="pcm_f32le")
         gain = normalise_gain(measured, target_lufs, true_peak, limiting_db=limiting_db)
-        result = apply_gain(raw, out_wav, gain_db=gain, true_peak=_limit_to(measured, gain, true_peak))
+        limit = _limit_to(measured, gain, true_peak)
+        if limit is None and not measured.is_silent:
+            # No limiter: the gain is linear, so the loudness moves by exactly the gain (R128's relative gates move
+            # with it) and the target is met. Measuring again would run a 4x-oversampled true-peak meter over the
+            # whole soundtrack for a number we already know; the delivery check still measures the written film.
+            _write_gain(raw, out_wav, total=_total_samples(frames, fps), gain_db=gain)
+            return Loudness(measured.integrated + gain, measured.true_peak + gain, measured.lra)
+        result = apply_gain(raw, out_wav, gain_db=gain, true_peak=limit)
         for _ in range(_MAX_CORRECTIONS):
             if result.is_silent or abs(result.integrated - target_lufs) <= _TARGET_TOLERANCE_LU:
                 break
