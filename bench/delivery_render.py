@@ -37,10 +37,9 @@ from pathlib import Path
 
 from storyreel.media.audio import Bed, mix_to_target
 from storyreel.media.check import Expectation, LoudnessTarget, check_delivery
-from storyreel.media.cut import CutClip, concat_list
 from storyreel.media.delivery import PROFILES, DeliveryProfile, SafeArea, subtitles_ass
 from storyreel.media.effects import ReelClip, total_frames
-from storyreel.media.ffmpeg import ffmpeg_exe
+from storyreel.media.ffmpeg import concat_quote, ffmpeg_exe
 from storyreel.media.fonts import cjk_font
 from storyreel.media.reel import render_reel
 from storyreel.media.subtitles import Cue, write_srt
@@ -92,7 +91,10 @@ def bare(folder: Path, takes: list[Path], frames: int, profile: DeliveryProfile,
          *, audio: bool = False) -> tuple[float, float]:
     """One plain re-encode of the footage: video only (the issue's anchor), or with its sound as AAC 48 kHz."""
     listing = folder / "bare.ffconcat"
-    listing.write_text(concat_list([CutClip(p, frames) for p in takes], FPS), encoding="utf-8")
+    lines = ["ffconcat version 1.0"]
+    for path in takes:
+        lines += [f"file {concat_quote(path)}", f"duration {frames / FPS:.6f}"]
+    listing.write_text("\n".join(lines) + "\n", encoding="utf-8")
     scale = [] if (profile.width, profile.height) == (WIDTH, HEIGHT) else [
         "-vf", f"scale={profile.width}:{profile.height}"]
     c0, t0 = cpu_s(), time.perf_counter()

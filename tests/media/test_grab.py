@@ -114,3 +114,11 @@ def test_without_an_aligned_copy_the_original_is_decoded(long_gop: dict[str, Pat
     with pytest.raises(MediaError) as err:
         grab_frame(long_gop["original"], 48, copies=[long_gop["copy"]], budget=8)
     assert "48" in err.value.message and err.value.zh
+
+
+def test_one_reader_gives_many_frames_in_any_order(long_gop: dict[str, Path]) -> None:
+    original = _frames(long_gop["original"])
+    with VideoReader(long_gop["original"]) as reader:
+        for index in (40, 3, 47, 3, 0):
+            assert reader.decode_cost(index) >= 1
+            assert np.array_equal(np.asarray(reader.frame(index)), original[index]), index

@@ -29,6 +29,34 @@ from storyreel.media.programs import program_from_env
 
 ENV_VAR = "STORYREEL_FFMPEG"
 
+# Tags written both as encoder options (read by older ffmpeg) and through setparams (ffmpeg 8+ takes colour
+# properties from the frames and ignores -color_primaries / -color_trc on the command line).
+BT709_FILTER = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
+BT709_FLAGS = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv"]
+
+
+def escape_filter_path(value: str) -> str:
+    """Escape ``value`` for use as an option value inside an ffmpeg filtergraph string.
+
+    Two parsers read it, each with backslash escapes: first the filtergraph (where ``[ ] , ; ' \\`` are special),
+    then the filter's own option list (where ``: ' \\`` are special). So we escape for the inner level first and
+    then escape the result again for the outer one. ``/tmp/it's: 片`` becomes ``/tmp/it\\\\\\'s\\\\: 片``.
+    """
+    inner = re.sub(r"([\\':])", r"\\\1", value)
+    return re.sub(r"([\\'\[\],;])", r"\\\1", inner)
+
+
+def concat_quote(path: Path) -> str:
+    """Quote a path for a concat-demuxer list: single quotes, with ``'`` written as ``'\\''`` (shell-style)."""
+    text = str(path)
+    if "\n" in text or "\r" in text:
+        raise MediaError(
+            f"Clip path {text!r} contains a line break, which ffmpeg's concat list cannot hold. Rename the file.",
+            zh=f"片段路径 {text!r} 含有换行符，ffmpeg 的拼接列表无法处理。请重命名该文件。",
+        )
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 INSTALL_HINT = (
     "ffmpeg was not found. Install it (Debian/Ubuntu: sudo apt-get install ffmpeg), reinstall storyreel so its "
     "imageio-ffmpeg dependency is present, or set STORYREEL_FFMPEG=/path/to/ffmpeg."

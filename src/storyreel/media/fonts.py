@@ -91,3 +91,19 @@ def cjk_font() -> Font:
         if Path(path).is_file():
             return Font(Path(path), family, index)
     raise MediaError(INSTALL_HINT, zh=INSTALL_HINT_ZH)
+
+
+def fonts_dir(font: Font, workdir: Path) -> Path:
+    """A folder holding only ``font``, for libass's ``fontsdir``.
+
+    libass reads every file in ``fontsdir`` into memory (and ffmpeg initialises the filter twice), so pointing it
+    at the system's Noto folder would load ~90 MB of fonts per render; a link to the one file is enough.
+    """
+    folder = workdir / "fonts"
+    folder.mkdir()
+    link = folder / font.path.name
+    try:
+        link.symlink_to(font.path.resolve())
+    except OSError:  # no symlinks (some Windows setups): a copy works too
+        shutil.copyfile(font.path, link)
+    return folder

@@ -27,8 +27,9 @@ from storyreel.media.probe import VideoInfo, VideoReader, frame_at
 __all__ = ["GRAB_FRAME_BUDGET", "Grab", "grab_frame", "grab_image"]
 
 # Frames we decode from the original before an aligned copy is preferred: ~3 ms each for 1080p H.264 on two
-# cores, so 30 keep a grab near 100 ms with the file open and the RGB conversion.
-GRAB_FRAME_BUDGET = 30
+# cores, so 24 (a second of a normalised copy's GOP, its own worst case) keep a grab under 100 ms with the file
+# open and the RGB conversion (bench/frame_grab.py: 30 let a few grabs reach 101 ms).
+GRAB_FRAME_BUDGET = 24
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 import av
 
 from storyreel.errors import MediaError
-from storyreel.media.ffmpeg import run_ffmpeg
+from storyreel.media.ffmpeg import BT709_FILTER, BT709_FLAGS, run_ffmpeg
 from storyreel.media.files import atomic_target
 from storyreel.media.probe import VideoInfo, probe
 
@@ -42,8 +42,6 @@ IMAGE_EXTS = frozenset({"png", "jpg", "jpeg", "webp"})
 # Bump when the encoder options below change: the profile key (and so the cache folder) changes with it, and
 # clips normalised with the old options are never mixed with new ones.
 _VERSION = 1
-_BT709 = "setparams=color_primaries=bt709:color_trc=bt709:colorspace=bt709:range=tv"
-_BT709_FLAGS = ["-color_primaries", "bt709", "-color_trc", "bt709", "-colorspace", "bt709", "-color_range", "tv"]
 
 
 # Encoder settings of every normalised clip. A generator that encodes with them (previz does) lands takes whose
@@ -123,7 +121,7 @@ def _encoder_args(p: NormProfile) -> list[str]:
     args = ["-c:v", "libx264", "-preset", p.preset, "-crf", str(p.crf), "-profile:v", "high", "-pix_fmt", "yuv420p"]
     # No scene-cut keyframes, closed GOP: every clip has the same structure, whatever it shows.
     args += ["-g", str(p.gop), "-keyint_min", str(p.gop), "-sc_threshold", "0"]
-    return args + _BT709_FLAGS
+    return args + BT709_FLAGS
 
 
 def _audio_args(p: NormProfile) -> list[str]:
@@ -158,7 +156,7 @@ def _picture_filter(p: NormProfile, t: Treatment, frames: int) -> str:
         chain.append(f"fade=t=in:s=0:n={t.fade_in_frames}")
     if t.fade_out_frames:
         chain.append(f"fade=t=out:s={max(0, frames - t.fade_out_frames)}:n={t.fade_out_frames}")
-    chain += [_BT709, "format=yuv420p", f"settb=1/{p.fps},setpts=N"]
+    chain += [BT709_FILTER, "format=yuv420p", f"settb=1/{p.fps},setpts=N"]
     # Pad with the last frame, then cut: exactly ``frames`` frames whatever the source's rate rounding did.
     chain.append(f"tpad=stop_mode=clone:stop={p.fps}")
     return ",".join(chain)
@@ -192,7 +190,7 @@ def reference_clip(p: NormProfile, out: Path) -> bytes:
         with atomic_target(out) as tmp:
             args = ["-f", "lavfi", "-i", f"color=black:s={p.width}x{p.height}:r={p.fps}", *_silence(
                 p.audio_samples(frames)), "-map", "0:v", "-map", "1:a", "-vf",
-                f"setsar=0,{_BT709},format=yuv420p", "-frames:v", str(frames), *_encoder_args(p), *_audio_args(p),
+                f"setsar=0,{BT709_FILTER},format=yuv420p", "-frames:v", str(frames), *_encoder_args(p), *_audio_args(p),
                 *_mux_args(p, tmp)]
             run_ffmpeg(args, output=out)
     return avcc(out)

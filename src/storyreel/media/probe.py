@@ -201,6 +201,7 @@ class VideoReader:
         self._container = _open(self.path)
         try:
             self._stream = _video_stream(self._container, self.path)
+            self._stream.thread_type = "AUTO"  # only settable before the decoder opens (at the first frame)
             self.info = _describe(self._container, self._stream)
         except av.FFmpegError as exc:
             self._container.close()
@@ -258,7 +259,6 @@ class VideoReader:
             raise MediaError(f"Frame {index} does not exist in {path}.", zh=f"{path} 中没有第 {index} 帧。")
         container, stream = self._container, self._stream
         try:
-            stream.thread_type = "AUTO"
             frame: av.VideoFrame | None = None
             located = frame_pts(stream, index)
             if located is not None:

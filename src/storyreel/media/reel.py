@@ -2,7 +2,7 @@
 
 One pass is the performance contract (a delivery costs about one bare re-encode of the same footage): there is no
 intermediate file per clip and no second pass for subtitles or sound. Inputs are grouped so one decoder reads all
-video takes of one format in cut order (the concat demuxer, as in ``media.cut``); the graph renumbers those
+video takes of one format in cut order (the concat demuxer); the graph renumbers those
 frames and hands each clip exactly its source frames with ``split`` + ``trim`` by frame count. Each clip's chain
 (``media.effects``) makes its record frames at the picture size; clips join by ``concat`` or, for a dissolve, by
 ``xfade`` over the cut so far; then letterbox, BT.709 tags and the burned ASS. Sound is a finished WAV (or
@@ -24,12 +24,13 @@ from pathlib import Path
 from PIL import Image
 
 from storyreel.errors import MediaError
-from storyreel.media.cut import BT709_FILTER, BT709_FLAGS, concat_quote, escape_filter_path, fonts_dir
 from storyreel.media.delivery import AUDIO_CHANNELS, AUDIO_RATE, DeliveryProfile
 from storyreel.media.effects import Graph, Placement, ReelClip, clip_chain, first_dissolve_as_fade, layout
-from storyreel.media.ffmpeg import check_writable, ffmpeg_exe, run_ffmpeg
+from storyreel.media.ffmpeg import (
+    BT709_FILTER, BT709_FLAGS, check_writable, concat_quote, escape_filter_path, ffmpeg_exe, run_ffmpeg,
+)
 from storyreel.media.files import oserror_not_writable
-from storyreel.media.fonts import Font
+from storyreel.media.fonts import Font, fonts_dir
 from storyreel.media.probe import VideoInfo, probe
 from storyreel.media.reframe import Fit
 
@@ -209,7 +210,7 @@ def render_reel(
     picture is smaller than the canvas, and burned with ``ass`` (an ASS script at canvas size; ``font`` is the
     file it names). ``audio`` (a WAV) becomes the AAC 48 kHz stereo track, padded or cut to the picture's
     length; with none, ``silent_audio`` muxes silence (platforms reject files without sound), else no track.
-    Like ``render_cut``: nothing replaces an earlier ``out`` until the new file is complete and has exactly
+    Nothing replaces an earlier ``out`` until the new file is complete and has exactly
     the expected number of frames.
     """
     if not clips:

@@ -1,4 +1,6 @@
-"""The rough cut: frame-exact joins, burned CJK subtitles, SRT beside it, safe replacement of a previous render."""
+"""The one-pass render's output contract: frame-exact joins, the output profile, burned CJK subtitles only during
+their cue, fonts from fontsdir, awkward paths, and a previous render never lost (bad clips, read-only folders and
+mounts, a full disk). Effects, reframing and deliveries are tested in test_effects.py and test_delivery.py."""
 
 from __future__ import annotations
 
@@ -14,10 +16,12 @@ import numpy as np
 import pytest
 
 from storyreel.errors import MediaError, OutputNotWritable
-from storyreel.media.cut import CutClip, concat_quote, escape_filter_path, render_cut
-from storyreel.media.ffmpeg import ffmpeg_exe
+from storyreel.media.delivery import DeliveryProfile, SafeArea, subtitles_ass
+from storyreel.media.effects import ReelClip
+from storyreel.media.ffmpeg import concat_quote, escape_filter_path, ffmpeg_exe
 from storyreel.media.fonts import Font, cjk_font
 from storyreel.media.probe import probe
+from storyreel.media.reel import render_reel
 from storyreel.media.subtitles import Cue
 
 W, H, FPS = 320, 180, 24
@@ -25,6 +29,14 @@ W, H, FPS = 320, 180, 24
 COLOURS = {"red": (200, 40, 40), "green": (40, 200, 40), "blue": (40, 40, 200)}
 LENGTHS = {"red": 13, "green": 24, "blue": 7}
 CUE = Cue(5, 20, "你好，世界！我们走吧。", "林晓")  # spans the red→green join
+CANVAS = DeliveryProfile("test", "test", W, H, W, H, SafeArea(bottom=0.05, left=0.05, right=0.05))
+
+
+def render_cut(clips: list[ReelClip], cues: list[Cue], *, out: Path, font: Font, **kwargs) -> Path:
+    """The clips joined by cuts, with ``cues`` burned in, at the clips' own size."""
+    ass = subtitles_ass(cues, FPS, CANVAS, font) if cues else None
+    render_reel(clips, out=out, canvas=CANVAS, fps=FPS, ass=ass, font=font, **kwargs)
+    return out
 
 
 def _ffmpeg(*args: str) -> None:
@@ -42,10 +54,10 @@ def _solid_clip(path: Path, rgb: tuple[int, int, int], frames: int, *, audio: bo
     return path
 
 
-def _clips(folder: Path, *, audio: bool = False) -> list[CutClip]:
+def _clips(folder: Path, *, audio: bool = False) -> list[ReelClip]:
     folder.mkdir(parents=True, exist_ok=True)
     return [
-        CutClip(_solid_clip(folder / f"{name}.mp4", COLOURS[name], LENGTHS[name], audio=audio), LENGTHS[name])
+        ReelClip(_solid_clip(folder / f"{name}.mp4", COLOURS[name], LENGTHS[name], audio=audio), 0, LENGTHS[name])
         for name in ("red", "green", "blue")
     ]
 
@@ -79,20 +91,20 @@ def font() -> Font:
 
 
 @pytest.fixture(scope="module")
-def clips(tmp_path_factory: pytest.TempPathFactory) -> list[CutClip]:
+def clips(tmp_path_factory: pytest.TempPathFactory) -> list[ReelClip]:
     return _clips(tmp_path_factory.mktemp("clips"))
 
 
 @pytest.fixture(scope="module")
-def plain_cut(tmp_path_factory: pytest.TempPathFactory, clips: list[CutClip], font: Font) -> Path:
+def plain_cut(tmp_path_factory: pytest.TempPathFactory, clips: list[ReelClip], font: Font) -> Path:
     out = tmp_path_factory.mktemp("plain") / "cut.mp4"
-    return render_cut(clips, [], out=out, srt=out.with_suffix(".srt"), width=W, height=H, fps=FPS, font=font)
+    return render_cut(clips, [], out=out, font=font)
 
 
 @pytest.fixture(scope="module")
-def subtitled_cut(tmp_path_factory: pytest.TempPathFactory, clips: list[CutClip], font: Font) -> Path:
+def subtitled_cut(tmp_path_factory: pytest.TempPathFactory, clips: list[ReelClip], font: Font) -> Path:
     out = tmp_path_factory.mktemp("subs") / "cut.mp4"
-    return render_cut(clips, [CUE], out=out, srt=out.with_suffix(".srt"), width=W, height=H, fps=FPS, font=font)
+    return render_cut(clips, [CUE], out=out, font=font)
 
 
 def test_frame_count_and_clip_ranges_are_exact(plain_cut: Path) -> None:
@@ -121,7 +133,7 @@ def test_output_profile(plain_cut: Path) -> None:
 
 
 def test_nothing_left_behind(plain_cut: Path) -> None:
-    assert sorted(p.name for p in plain_cut.parent.iterdir()) == ["cut.mp4", "cut.srt"]
+    assert sorted(p.name for p in plain_cut.parent.iterdir()) == ["cut.mp4"]
 
 
 def test_subtitles_burn_only_during_the_cue(subtitled_cut: Path, plain_cut: Path) -> None:
@@ -140,16 +152,10 @@ def test_subtitles_burn_only_during_the_cue(subtitled_cut: Path, plain_cut: Path
             assert ink == 0, f"frame {n}: subtitle outside its cue"
 
 
-def test_srt_written_beside(subtitled_cut: Path) -> None:
-    srt = subtitled_cut.with_suffix(".srt")
-    assert srt.read_text(encoding="utf-8") == "1\n00:00:00,208 --> 00:00:00,833\n林晓：你好，世界！我们走吧。\n\n"
-
-
-def test_progress_reaches_the_total(tmp_path: Path, clips: list[CutClip], font: Font) -> None:
+def test_progress_reaches_the_total(tmp_path: Path, clips: list[ReelClip], font: Font) -> None:
     seen: list[tuple[int, int]] = []
     out = tmp_path / "cut.mp4"
-    render_cut(clips, [], out=out, srt=tmp_path / "cut.srt", width=W, height=H, fps=FPS, font=font,
-               progress=lambda done, total: seen.append((done, total)))
+    render_cut(clips, [], out=out, font=font, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (44, 44)
     assert all(total == 44 for _, total in seen)
 
@@ -159,58 +165,63 @@ def test_awkward_path(tmp_path: Path, font: Font) -> None:
     folder = tmp_path / "Maya's cut: 第一幕 [v2], take;1 \\ final"
     clips = _clips(folder / "片段 it's")
     out = folder / "粗剪 it's.mp4"
-    srt = folder / "粗剪 it's.srt"
-    render_cut(clips, [CUE], out=out, srt=srt, width=W, height=H, fps=FPS, font=font)
+    render_cut(clips, [CUE], out=out, font=font)
     frames = _frames(out)
     assert len(frames) == 44
     assert _ink(frames[10], "red") > 200 and _ink(frames[30], "green") == 0
-    assert srt.is_file()
 
 
-def test_replaces_a_previous_render(tmp_path: Path, clips: list[CutClip], font: Font) -> None:
+def test_replaces_a_previous_render(tmp_path: Path, clips: list[ReelClip], font: Font) -> None:
     out = tmp_path / "cut.mp4"
     out.write_bytes(b"old render")
-    render_cut(clips[:1], [], out=out, srt=tmp_path / "cut.srt", width=W, height=H, fps=FPS, font=font)
+    render_cut(clips[:1], [], out=out, font=font)
     assert probe(out).frames == 13
 
 
-def test_clip_length_mismatch_fails_before_writing(tmp_path: Path, clips: list[CutClip], font: Font) -> None:
+def test_clip_range_past_the_end_fails_before_writing(tmp_path: Path, clips: list[ReelClip], font: Font) -> None:
     out = tmp_path / "cut.mp4"
     out.write_bytes(b"old render")
-    wrong = [clips[0], CutClip(clips[1].path, 25)]
-    with pytest.raises(MediaError, match="has 24 frames but the cut expects 25"):
-        render_cut(wrong, [], out=out, srt=tmp_path / "cut.srt", width=W, height=H, fps=FPS, font=font)
+    wrong = [clips[0], ReelClip(clips[1].path, 0, 25)]
+    with pytest.raises(MediaError, match="has 24 frames; the cut uses frames up to 25") as err:
+        render_cut(wrong, [], out=out, font=font)
+    assert err.value.zh
     assert out.read_bytes() == b"old render"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cut.mp4"]
 
 
-def test_clip_size_mismatch(tmp_path: Path, clips: list[CutClip], font: Font) -> None:
-    odd = CutClip(_solid_clip(tmp_path / "big.mp4", (1, 2, 3), 5, size=(640, 360)), 5)
-    with pytest.raises(MediaError, match="640x360"):
-        render_cut([clips[0], odd], [], out=tmp_path / "cut.mp4", srt=tmp_path / "cut.srt",
-                   width=W, height=H, fps=FPS, font=font)
+def test_a_clip_of_another_size_is_reframed(tmp_path: Path, clips: list[ReelClip], font: Font) -> None:
+    odd = ReelClip(_solid_clip(tmp_path / "big.mp4", COLOURS["blue"], 5, size=(640, 360)), 0, 5)
+    out = render_cut([clips[0], odd], [], out=tmp_path / "cut.mp4", font=font)
+    info = probe(out)
+    assert (info.width, info.height, info.frames) == (W, H, 18)
+    assert [_nearest_colour(f) for f in _frames(out)] == ["red"] * 13 + ["blue"] * 5
 
 
 def test_missing_clip(tmp_path: Path, font: Font) -> None:
     with pytest.raises(MediaError, match="Cannot read video"):
-        render_cut([CutClip(tmp_path / "gone.mp4", 5)], [], out=tmp_path / "cut.mp4", srt=tmp_path / "cut.srt",
-                   width=W, height=H, fps=FPS, font=font)
+        render_cut([ReelClip(tmp_path / "gone.mp4", 0, 5)], [], out=tmp_path / "cut.mp4", font=font)
 
 
-def test_audio_is_kept_when_every_clip_has_it(tmp_path: Path, font: Font) -> None:
-    clips = _clips(tmp_path / "clips", audio=True)
-    out = tmp_path / "cut.mp4"
-    render_cut(clips, [CUE], out=out, srt=tmp_path / "cut.srt", width=W, height=H, fps=FPS, font=font)
-    info = probe(out)
-    assert info.has_audio and info.frames == 44
-    with av.open(str(out)) as container:
-        audio = container.streams.audio[0]
-        seconds = float(audio.duration * audio.time_base)
-    assert seconds == pytest.approx(44 / FPS, abs=0.03)
-    assert [_nearest_colour(f) for f in _frames(out)] == _expected_colours()
+def test_sound_is_cut_or_padded_to_the_picture(tmp_path: Path, clips: list[ReelClip], font: Font) -> None:
+    """The takes' own sound is not used (the soundtrack is mixed apart); the track is exactly the picture's length
+    whether the soundtrack is longer, shorter or absent (silence)."""
+    long_wav, short_wav = tmp_path / "long.wav", tmp_path / "short.wav"
+    _ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:duration=5", "-ac", "2", "-ar", "48000", str(long_wav))
+    _ffmpeg("-f", "lavfi", "-i", "sine=frequency=330:duration=0.5", "-ac", "2", "-ar", "48000", str(short_wav))
+    for name, kwargs in (("long", {"audio": long_wav}), ("short", {"audio": short_wav}),
+                         ("silent", {"silent_audio": True})):
+        out = render_cut(clips, [CUE], out=tmp_path / f"{name}.mp4", font=font, **kwargs)
+        info = probe(out)
+        assert info.has_audio and info.frames == 44, name
+        with av.open(str(out)) as container:
+            audio = container.streams.audio[0]
+            seconds = float(audio.duration * audio.time_base)
+            assert (audio.rate, audio.channels) == (48000, 2)
+        assert seconds == pytest.approx(44 / FPS, abs=0.03), name
+        assert [_nearest_colour(f) for f in _frames(out)] == _expected_colours(), name
 
 
-def test_read_only_output_folder(tmp_path: Path, clips: list[CutClip], font: Font) -> None:
+def test_read_only_output_folder(tmp_path: Path, clips: list[ReelClip], font: Font) -> None:
     folder = tmp_path / "ro"
     folder.mkdir()
     (folder / "cut.mp4").write_bytes(b"old render")
@@ -219,8 +230,7 @@ def test_read_only_output_folder(tmp_path: Path, clips: list[CutClip], font: Fon
         if os.access(folder, os.W_OK):
             pytest.skip("running as a user (root) who can write to a read-only folder")
         with pytest.raises(OutputNotWritable, match="cut.mp4"):
-            render_cut(clips, [], out=folder / "cut.mp4", srt=folder / "cut.srt", width=W, height=H, fps=FPS,
-                       font=font)
+            render_cut(clips, [], out=folder / "cut.mp4", font=font)
         assert (folder / "cut.mp4").read_bytes() == b"old render"
     finally:
         folder.chmod(0o755)
@@ -231,13 +241,17 @@ RENDER_SCRIPT = textwrap.dedent(
     import sys
     from pathlib import Path
     from storyreel.errors import StoryreelError
-    from storyreel.media.cut import CutClip, render_cut
+    from storyreel.media.delivery import DeliveryProfile, SafeArea, subtitles_ass
+    from storyreel.media.effects import ReelClip
     from storyreel.media.fonts import cjk_font
+    from storyreel.media.reel import render_reel
     from storyreel.media.subtitles import Cue
     clip, frames, out = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
     try:
-        render_cut([CutClip(clip, frames)], [Cue(1, 5, "你好")], out=out, srt=out.with_suffix(".srt"),
-                   width=320, height=180, fps=24, font=cjk_font())
+        canvas = DeliveryProfile("t", "t", 320, 180, 320, 180, SafeArea(0.05, 0.05, 0.05))
+        font = cjk_font()
+        render_reel([ReelClip(clip, 0, frames)], out=out, canvas=canvas, fps=24, font=font,
+                    ass=subtitles_ass([Cue(1, 5, "你好")], 24, canvas, font))
     except StoryreelError as exc:
         print(type(exc).__name__, "|", exc.message, "|", exc.context.get("reason"))
         sys.exit(7)
@@ -246,7 +260,7 @@ RENDER_SCRIPT = textwrap.dedent(
 )
 
 
-def test_read_only_mount(tmp_path: Path, clips: list[CutClip]) -> None:
+def test_read_only_mount(tmp_path: Path, clips: list[ReelClip]) -> None:
     """Root ignores chmod, but not a read-only mount: bind-mount the folder read-only in a private namespace."""
     unshare = shutil.which("unshare")
     if os.geteuid() != 0 or unshare is None:
@@ -258,7 +272,7 @@ def test_read_only_mount(tmp_path: Path, clips: list[CutClip]) -> None:
     shell = 'mount --bind "$1" "$1" && mount -o remount,ro,bind "$1" || exit 99; shift; exec "$@"'
     result = subprocess.run(
         [unshare, "-m", "sh", "-c", shell, "sh", str(folder),
-         sys.executable, "-c", RENDER_SCRIPT, str(clips[0].path), str(clips[0].frames), str(previous)],
+         sys.executable, "-c", RENDER_SCRIPT, str(clips[0].path), str(clips[0].source_frames), str(previous)],
         capture_output=True, text=True, timeout=120,
     )
     if result.returncode == 99 or "unshare failed" in result.stderr or "Operation not permitted" in result.stderr:
@@ -277,13 +291,17 @@ FULL_DISK_SCRIPT = textwrap.dedent(
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
     from storyreel.errors import StoryreelError
-    from storyreel.media.cut import CutClip, render_cut
+    from storyreel.media.delivery import DeliveryProfile, SafeArea, subtitles_ass
+    from storyreel.media.effects import ReelClip
     from storyreel.media.fonts import cjk_font
+    from storyreel.media.reel import render_reel
     from storyreel.media.subtitles import Cue
     clip, frames, out = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
     try:
-        render_cut([CutClip(clip, frames)], [Cue(1, 20, "你好")], out=out, srt=out.with_suffix(".srt"),
-                   width=640, height=360, fps=24, font=cjk_font())
+        canvas = DeliveryProfile("t", "t", 640, 360, 640, 360, SafeArea(0.05, 0.05, 0.05))
+        font = cjk_font()
+        render_reel([ReelClip(clip, 0, frames)], out=out, canvas=canvas, fps=24, font=font,
+                    ass=subtitles_ass([Cue(1, 20, "你好")], 24, canvas, font))
     except StoryreelError as exc:
         print(type(exc).__name__, "|", exc.message, "|", exc.zh)
         sys.exit(7)
@@ -328,10 +346,10 @@ def test_concat_quote() -> None:
 
 def test_no_clips(tmp_path: Path, font: Font) -> None:
     with pytest.raises(MediaError):
-        render_cut([], [], out=tmp_path / "c.mp4", srt=tmp_path / "c.srt", width=W, height=H, fps=FPS, font=font)
+        render_cut([], [], out=tmp_path / "c.mp4", font=font)
 
 
-def test_font_comes_from_fontsdir_not_fontconfig(tmp_path: Path, clips: list[CutClip], font: Font,
+def test_font_comes_from_fontsdir_not_fontconfig(tmp_path: Path, clips: list[ReelClip], font: Font,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     # With an empty fontconfig setup libass finds no system font at all (it then draws nothing), so ink here
     # proves the burn-in loads the resolved font file itself through fontsdir.
@@ -341,8 +359,7 @@ def test_font_comes_from_fontsdir_not_fontconfig(tmp_path: Path, clips: list[Cut
     out = tmp_path / "cut.mp4"
     # A family name that is only a guess (as STORYREEL_FONT gives) must still find the glyphs.
     guessed = Font(font.path, font.path.stem, font.index)
-    render_cut(clips[:1], [Cue(2, 8, "中文字幕")], out=out, srt=tmp_path / "cut.srt", width=W, height=H, fps=FPS,
-               font=guessed)
+    render_cut(clips[:1], [Cue(2, 8, "中文字幕")], out=out, font=guessed)
     frames = _frames(out)
     assert _ink(frames[4], "red") > 100
     assert _ink(frames[9], "red") == 0
