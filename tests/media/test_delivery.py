@@ -11,11 +11,11 @@ import numpy as np
 import pysubs2
 import pytest
 
-from storyreel.errors import MediaError, StoryreelError
+from storyreel.errors import StoryreelError
 from storyreel.media.delivery import PROFILES, SubtitleLayout, find_profile, profile_for_aspect, subtitles_ass
 from storyreel.media.effects import ReelClip
 from storyreel.media.ffmpeg import ffmpeg_exe
-from storyreel.media.fonts import Font, cjk_font
+from storyreel.media.fonts import Font
 from storyreel.media.reel import render_reel
 from storyreel.media.reframe import Fit, Rect, aspect_window
 from storyreel.media.subtitles import Cue, Measure
@@ -26,14 +26,6 @@ RED, BLUE = (220, 30, 30), (30, 30, 220)
 
 def _ffmpeg(*args: str) -> None:
     subprocess.run([ffmpeg_exe(), "-hide_banner", "-nostdin", "-y", "-v", "error", *args], check=True)
-
-
-@pytest.fixture(scope="module")
-def font() -> Font:
-    try:
-        return cjk_font()
-    except MediaError as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")

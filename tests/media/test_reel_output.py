@@ -19,7 +19,7 @@ from storyreel.errors import MediaError, OutputNotWritable
 from storyreel.media.delivery import DeliveryProfile, SafeArea, subtitles_ass
 from storyreel.media.effects import ReelClip
 from storyreel.media.ffmpeg import concat_quote, escape_filter_path, ffmpeg_exe
-from storyreel.media.fonts import Font, cjk_font
+from storyreel.media.fonts import Font
 from storyreel.media.probe import probe
 from storyreel.media.reel import render_reel
 from storyreel.media.subtitles import Cue
@@ -80,14 +80,6 @@ def _ink(frame: np.ndarray, colour: str) -> int:
     """Pixels in the bottom quarter far from the clip's colour: subtitle glyphs and their outline."""
     bottom = frame[3 * H // 4:]
     return int((np.abs(bottom - COLOURS[colour]).sum(axis=2) > 150).sum())
-
-
-@pytest.fixture(scope="module")
-def font() -> Font:
-    try:
-        return cjk_font()
-    except MediaError as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(str(exc))
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ import pysubs2
 import pytest
 
 from storyreel.errors import MediaError, OutputNotWritable
-from storyreel.media.fonts import Font, cjk_font
+from storyreel.media.fonts import Font
 from storyreel.media.subtitles import (
     BurnStyle,
     Cue,
@@ -23,14 +23,6 @@ from storyreel.media.subtitles import (
 )
 
 RATES = [24, 25, 30, 50, 60, Fraction(24000, 1001), Fraction(30000, 1001)]
-
-
-@pytest.fixture(scope="module")
-def font() -> Font:
-    try:
-        return cjk_font()
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"no CJK font: {exc}")
 
 
 def test_srt_times_known_values() -> None:

@@ -11,6 +11,8 @@ from storyreel.services.film import new_film, open_film
 from storyreel.services.plan import plan_film
 from storyreel.services.shoot import shoot
 from tests.conftest import small_profile
+from tests.fakes.ark import make_app
+from tests.fakes.server import FakeClock, serve
 
 
 def make_shot_film(root: Path, *, takes: int = 2) -> Path:
@@ -34,3 +36,11 @@ def shot(shot_template: Path, tmp_path: Path):
     root = Path(shutil.copytree(shot_template, tmp_path / "film"))
     with open_film(root) as film:
         yield film
+
+
+@pytest.fixture(scope="module")
+def ark():
+    """The Ark (Volcengine) fake on a loopback port, for one test module: (base URL, fake)."""
+    app, fake = make_app(clock=FakeClock())
+    with serve(app) as url:
+        yield url, fake

@@ -22,17 +22,8 @@ from storyreel.services.shoot import shoot, upgrade_take
 from storyreel.services.shotlist import import_csv
 from storyreel.store import JobRow, TakeRow
 from tests.cli.test_bad_input import assert_clean_failure
-from tests.fakes.ark import make_app
-from tests.fakes.server import FakeClock, serve
 
 PRO = "doubao-seedance-1-0-pro-250528"
-
-
-@pytest.fixture(scope="module")
-def ark():
-    app, fake = make_app(clock=FakeClock())
-    with serve(app) as url:
-        yield url, fake
 
 
 @pytest.fixture
@@ -98,8 +89,8 @@ def test_wrong_key_is_refused_once_and_stops_the_provider(hosted, monkeypatch) -
 
 
 def test_oversized_or_mislabelled_input_image_is_refused_before_paying(hosted, tmp_path: Path) -> None:
-    from storyreel.providers import ProviderSettings, get_provider
     from storyreel.model import TakeSpec
+    from storyreel.providers import ProviderSettings, get_provider
 
     film_dir, fake = hosted
     fake_png = tmp_path / "frame.png"

@@ -21,8 +21,6 @@ from storyreel.services.review import list_takes
 from storyreel.services.shoot import shoot
 from storyreel.store import JobRow, KeyframeRow, LedgerRow, ShotRow, TakeRow
 from tests.conftest import small_profile
-from tests.fakes.ark import make_app
-from tests.fakes.server import FakeClock, serve
 
 
 @pytest.fixture
@@ -134,13 +132,6 @@ def test_upload_video_is_a_take_like_any_other(shot_film, tmp_path: Path) -> Non
 # -- edits --------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def ark():
-    app, fake = make_app(clock=FakeClock())
-    with serve(app) as url:
-        yield url, fake
-
-
 @pytest.fixture
 def ark_film(ark, film_dir: Path, monkeypatch):
     url, fake = ark
@@ -234,3 +225,19 @@ def test_interactive_grabs_read_the_normalised_copy_chains_send_the_take_itself(
         sent = resolve_chain(s, b, media=film.media)["first"]
     with Image.open(sent.path) as im:
         assert np.array_equal(np.asarray(im.convert("RGB")), np.asarray(frame_at(original, 47)))
+
+
+def test_upload_video_refuses_an_image_and_an_unknown_suffix(shot_film, tmp_path: Path) -> None:
+    from storyreel.services.keyframes import upload_video
+
+    film = shot_film
+    a = list_shots(film)[0].code
+    with pytest.raises(InvalidInput, match="is an image") as err:
+        upload_video(film, a, _png(tmp_path / "still.mp4"))
+    assert err.value.zh
+    odd = tmp_path / "clip.xyz"
+    odd.write_bytes(b"\x00\x00\x00\x18ftypmp42" + b"\x00" * 64)
+    with pytest.raises(InvalidInput, match="must end in one of"):
+        upload_video(film, a, odd)
+    with film.store.session() as s:
+        assert s.scalars(select(TakeRow)).all() == []

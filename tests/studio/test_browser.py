@@ -7,49 +7,7 @@ Playwright or /usr/bin/chromium is missing.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-CHROMIUM = Path("/usr/bin/chromium")
-
-sync_api = pytest.importorskip("playwright.sync_api")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, studio_server):
-    """A page logged in with the launch token (it becomes a cookie), with page errors collected."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    p.goto(studio_server.url, wait_until="load")
-    p.base = studio_server.base_url  # type: ignore[attr-defined]
-    p.errors = errors  # type: ignore[attr-defined]
-    yield p
-    context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
-
-
-def api(page, path: str) -> dict:
-    res = page.request.get(page.base + path)
-    assert res.ok, f"GET {path}: {res.status} {res.text()}"
-    return res.json()
-
-
-def is_save(method: str, suffix: str):
-    return lambda r: r.request.method == method and r.url.split("?")[0].endswith(suffix)
+from tests.studio.browser_kit import api, browser, page, when  # noqa: F401  (pytest fixtures)
 
 
 def open_shot(page, code: str) -> list[str]:
@@ -65,20 +23,20 @@ def test_cull_a_shot_with_the_keyboard(page) -> None:
     assert len(labels) == 3
     first, second, third = labels
 
-    with page.expect_response(is_save("POST", f"/api/takes/{first}/rating")) as r:
+    with page.expect_response(when("POST", f"/api/takes/{first}/rating")) as r:
         page.keyboard.press("4")
     assert r.value.ok
     # Optimistic: the stars are on the card before any reload.
     assert page.locator(f'.take[data-label="{first}"] .stars span:not(.off)').count() == 4
 
     page.keyboard.press("ArrowRight")
-    with page.expect_response(is_save("POST", f"/api/takes/{second}/reject")) as r:
+    with page.expect_response(when("POST", f"/api/takes/{second}/reject")) as r:
         page.keyboard.press("x")
     assert r.value.ok
     assert "is-rejected" in page.locator(f'.take[data-label="{second}"]').get_attribute("class")
 
     page.keyboard.press("ArrowRight")
-    with page.expect_response(is_save("POST", f"/api/takes/{third}/select")) as r:
+    with page.expect_response(when("POST", f"/api/takes/{third}/select")) as r:
         page.keyboard.press("p")
     assert r.value.ok
 
@@ -120,7 +78,7 @@ def test_bin_to_cut_reorder_render_and_play(page) -> None:
     label = "1B-t002"
     card = page.locator(f'#bin .card[data-label="{label}"]')
     assert card.count() == 1
-    with page.expect_response(is_save("POST", "/api/cut/clips")) as r:
+    with page.expect_response(when("POST", "/api/cut/clips")) as r:
         card.drag_to(page.locator("#strip"))
     assert r.value.ok, r.value.text()
     cut = api(page, "/api/cut")
@@ -134,7 +92,7 @@ def test_bin_to_cut_reorder_render_and_play(page) -> None:
     assert clips.count() == 4
     last = clips.nth(3)
     box = last.bounding_box()
-    with page.expect_response(is_save("PATCH", "/api/cut/clips/" + str(cut["clips"][0]["id"]))) as r:
+    with page.expect_response(when("PATCH", "/api/cut/clips/" + str(cut["clips"][0]["id"]))) as r:
         clips.nth(0).drag_to(last, target_position={"x": box["width"] - 4, "y": box["height"] / 2})
     assert r.value.ok, r.value.text()
     expected = order[1:] + order[:1]

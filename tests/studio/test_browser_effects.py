@@ -6,50 +6,17 @@ Playwright or /usr/bin/chromium is missing.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from PIL import Image
 
-CHROMIUM = Path("/usr/bin/chromium")
-
-sync_api = pytest.importorskip("playwright.sync_api")
-if not CHROMIUM.exists():
-    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)", allow_module_level=True)
+from tests.studio.browser_kit import api, browser, page, when  # noqa: F401  (pytest fixtures)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
-        yield b
-        b.close()
-
-
-@pytest.fixture
-def page(browser, studio_server):
-    """A page logged in with the launch token (it becomes a cookie), in English, with page errors collected."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    p.goto(studio_server.url, wait_until="load")
-    p.goto(f"{studio_server.base_url}/lang/en", wait_until="load")
-    p.base = studio_server.base_url  # type: ignore[attr-defined]
-    yield p
-    context.close()
-    assert not errors, f"JavaScript errors in the page: {errors}"
-
-
-def api(page, path: str):
-    res = page.request.get(page.base + path)
-    assert res.ok, f"GET {path}: {res.status} {res.text()}"
-    return res.json()
-
-
-def is_call(method: str, suffix: str):
-    return lambda r: r.request.method == method and r.url.split("?")[0].endswith(suffix)
+@pytest.fixture(autouse=True)
+def english(page) -> None:
+    """These tests read the English labels."""
+    page.goto(f"{page.base}/lang/en", wait_until="load")
 
 
 def test_set_handheld_and_a_dissolve_on_a_clip_and_they_persist(page) -> None:
@@ -72,7 +39,7 @@ def test_set_handheld_and_a_dissolve_on_a_clip_and_they_persist(page) -> None:
 
     # A refusal is shown beside the fields, which keep what was typed; the derived cut gets clip ids first.
     page.fill("#fx-form [name=speed]", "0")
-    with page.expect_response(is_call("POST", "/api/cut/materialise")), \
+    with page.expect_response(when("POST", "/api/cut/materialise")), \
             page.expect_response(lambda r: r.request.method == "PATCH") as r:
         page.click("#fx-form button[type=submit]")
     assert r.value.status == 422
@@ -119,7 +86,7 @@ def test_upload_a_png_keyframe_and_approve_it(page) -> None:
     assert page.locator("#keyframes .kf").count() == 0
 
     # A refused file: the server's reason stays on the page.
-    with page.expect_response(is_call("POST", "/api/shots/1B/keyframes")) as r:
+    with page.expect_response(when("POST", "/api/shots/1B/keyframes")) as r:
         page.set_input_files("#kf-file", files=[{"name": "anim.gif", "mimeType": "image/gif",
                                                  "buffer": b"GIF89a" + b"\0" * 40}])
     assert r.value.status == 422
@@ -127,7 +94,7 @@ def test_upload_a_png_keyframe_and_approve_it(page) -> None:
     msg.wait_for(state="visible")
     assert "anim.gif" in msg.inner_text() and "png" in msg.inner_text().lower()
 
-    with page.expect_response(is_call("POST", "/api/shots/1B/keyframes")) as r:
+    with page.expect_response(when("POST", "/api/shots/1B/keyframes")) as r:
         page.set_input_files("#kf-file", files=[{"name": "ref.png", "mimeType": "image/png",
                                                  "buffer": _png(96, 54)}])
     assert r.value.status == 201, r.value.text()
@@ -135,7 +102,7 @@ def test_upload_a_png_keyframe_and_approve_it(page) -> None:
     card.wait_for()
     assert "uploaded" in card.inner_text() and not page.locator("#kf-msg").get_attribute("class").endswith("error")
 
-    with page.expect_response(is_call("POST", "/api/shots/1B/keyframes/1/approve")) as r:
+    with page.expect_response(when("POST", "/api/shots/1B/keyframes/1/approve")) as r:
         card.locator("[data-act=approve]").click()
     assert r.value.ok
     page.wait_for_selector('#keyframes .kf.is-approved[data-label="1B@k1"]')
@@ -148,7 +115,7 @@ def test_upload_a_png_keyframe_and_approve_it(page) -> None:
 def test_dropping_a_video_makes_a_take_on_the_sheet(page) -> None:
     clip = page.request.get(page.base + api(page, "/api/takes/1A-t001")["media_url"]).body()
     page.goto(f"{page.base}/shot/1B", wait_until="load")
-    with page.expect_response(is_call("POST", "/api/shots/1B/takes")) as r:
+    with page.expect_response(when("POST", "/api/shots/1B/takes")) as r:
         page.set_input_files("#kf-file", files=[{"name": "mine.mp4", "mimeType": "video/mp4", "buffer": clip}])
     assert r.value.status == 201, r.value.text()
     card = page.locator('#sheet .take[data-label="1B-t004"]')
@@ -157,7 +124,7 @@ def test_dropping_a_video_makes_a_take_on_the_sheet(page) -> None:
     # The new card culls like the others: focus it from the keyboard and pick it.
     for _ in range(3):
         page.keyboard.press("ArrowRight")
-    with page.expect_response(is_call("POST", "/api/takes/1B-t004/select")) as r:
+    with page.expect_response(when("POST", "/api/takes/1B-t004/select")) as r:
         page.keyboard.press("p")
     assert r.value.ok
     shot = api(page, "/api/shots/1B")

@@ -237,11 +237,23 @@ def upload_image(film: Film, code: str, path: Path) -> KeyframeInfo:
 
 def upload_video(film: Film, code: str, path: Path) -> str:
     """A take with provenance "uploaded": probed, its first frame decoded (an undecodable file is refused),
-    stored content-addressed. A done job row holds its number so ``shoot`` never makes a take with the same one."""
+    stored content-addressed. A done job row holds its number so ``shoot`` never makes a take with the same one.
+    An image is refused (it is a keyframe: ``upload_image``), and so is a name without a video suffix (the store
+    keeps the suffix and the studio serves media by it)."""
     from storyreel.media.grab import grab_image
+    from storyreel.media.images import sniff_format
     from storyreel.media.probe import probe
 
     code = _shot(film, code)
+    with open(path, "rb") as f:
+        head = f.read(64)
+    if sniff_format(head) is not None:
+        raise InvalidInput(f"Uploaded video: {path.name} is an image. Bring it in as a keyframe instead.",
+                           zh=f"上传的视频：{path.name} 是一张图片。请作为关键帧上传。", path=str(path))
+    if path.suffix.lower() not in VIDEO_EXTS:
+        known = ", ".join(VIDEO_EXTS)
+        raise InvalidInput(f"Uploaded video: the file name must end in one of {known}.",
+                           zh=f"上传的视频：文件名须以 {known} 之一结尾。", path=str(path))
     try:
         info = probe(path)
         if info.frames <= 0 or not info.fps:

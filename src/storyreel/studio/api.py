@@ -53,7 +53,6 @@ router = APIRouter(prefix="/api", responses=ERRORS)
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 UPLOAD_MAX_PIXELS = 40_000_000  # 40 MP: past any keyframe a provider takes, well inside Pillow's bomb limit
 UPLOAD_MAX_VIDEO_BYTES = 500 * 1024 * 1024  # a 10 s generated 1080p clip is 10–40 MB; camera footage runs larger
-VIDEO_SUFFIXES = keyframes.VIDEO_EXTS  # what ``storyreel keyframe --upload`` takes as a take
 
 
 class UploadRefused(InvalidInput):
@@ -239,7 +238,7 @@ def upload_keyframe(code: str, request: Request, file: Annotated[UploadFile, Fil
         except InvalidInput as exc:
             if exc.context.get("reason") in ("too_large", "bomb"):
                 raise UploadRefused(exc.message, zh=exc.zh, **exc.context) from exc
-            if path.suffix in VIDEO_SUFFIXES:
+            if path.suffix in keyframes.VIDEO_EXTS:
                 raise InvalidInput(f"{exc.message} A video becomes a take: upload it to /api/shots/{code}/takes.",
                                    zh=f"{exc.zh}视频会成为一条素材：请上传到 /api/shots/{code}/takes。",
                                    **exc.context) from exc
@@ -267,19 +266,6 @@ def upload_take(code: str, request: Request,
     with tempfile.TemporaryDirectory(prefix="storyreel-upload-") as tmp:
         path = Path(tmp) / _upload_name(file)
         _receive(file, path, UPLOAD_MAX_VIDEO_BYTES, ("Uploaded video", "上传的视频"))
-        from storyreel.media.images import sniff_format
-
-        with open(path, "rb") as f:
-            head = f.read(64)
-        if sniff_format(head) is not None:
-            raise InvalidInput("Uploaded video: this is an image. Upload it as a keyframe instead "
-                               f"(/api/shots/{code}/keyframes).",
-                               zh=f"上传的视频：这是一张图片。请作为关键帧上传（/api/shots/{code}/keyframes）。")
-        if path.suffix not in VIDEO_SUFFIXES:
-            # The store keeps the suffix and the media routes serve by it: a video needs one we know.
-            known = ", ".join(VIDEO_SUFFIXES)
-            raise InvalidInput(f"Uploaded video: the file name must end in one of {known}.",
-                               zh=f"上传的视频：文件名须以 {known} 之一结尾。")
         label = keyframes.upload_video(film, code, path)
     from storyreel.studio.media import request_landing
 
